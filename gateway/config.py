@@ -1,0 +1,20 @@
+"""Settings for one gateway instance, from the CLI or from code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_DB_URL", "Settings"]
+
+DEFAULT_DB_URL = "sqlite:///evo-gateway.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = DEFAULT_DB_URL
+    #: Request bodies larger than this get 413 before they are read in full.
+    max_body_bytes: int = 1024 * 1024
+    #: How long a `POST /auth/credentials` login (the `ss-id` cookie) stays valid.
+    login_ttl_seconds: int = 14 * 24 * 3600
+    #: How long a verified API key or Basic credential is remembered in memory.
+    auth_cache_seconds: float = 30.0

@@ -1,0 +1,1 @@
+"""Storage behind the session service: protocols, and the stores that implement them."""

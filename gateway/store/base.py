@@ -1,0 +1,147 @@
+"""What the service needs from storage: the `SessionStore` and `IdentityStore` protocols.
+
+Stores know nothing of HTTP or of wire DTOs; they speak in the records below. Every store runs the
+same contract tests (tests/gateway/store/test_contract.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = [
+    "AccountRecord",
+    "DuplicateName",
+    "IdentityStore",
+    "SessionPage",
+    "SessionQuery",
+    "SessionRecord",
+    "SessionStore",
+    "StoreError",
+    "StoreUnavailable",
+    "UnknownAccount",
+    "UnknownUser",
+    "UserRecord",
+    "SORTABLE_FIELDS",
+]
+
+
+class StoreError(Exception):
+    """Base of every error a store raises on purpose."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be opened or reached."""
+
+
+class DuplicateName(StoreError):
+    """An account or user with that name already exists."""
+
+
+class UnknownAccount(StoreError):
+    """No account has that id."""
+
+
+class UnknownUser(StoreError):
+    """No user has that name."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One AI session, with its account's name joined in."""
+
+    id: str
+    account_id: str
+    account_name: str
+    purpose: str | None
+    date_created: str
+    date_last_modified: str
+    created_by: str
+    last_modified_by: str
+
+
+#: Sort keys a list query accepts (AISessionInfo's members, lower-cased), mapped to their column.
+SORTABLE_FIELDS: dict[str, str] = {
+    "id": "id",
+    "accountid": "account_id",
+    "accountname": "account_name",
+    "purpose": "purpose",
+    "datecreated": "date_created",
+    "datelastmodified": "date_last_modified",
+    "createdby": "created_by",
+    "lastmodifiedby": "last_modified_by",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionQuery:
+    """A page of sessions. `limit=None` means everything; `sort_key` is a `SORTABLE_FIELDS` key."""
+
+    account_ids: tuple[str, ...] = ()
+    specific_ids: tuple[str, ...] = ()
+    sort_key: str = "datecreated"
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = None
+    count_total: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPage:
+    items: list[SessionRecord] = field(default_factory=list)
+    #: None when the query asked not to count (simplified paging).
+    total_count: int | None = None
+    has_more: bool = False
+
+
+class SessionStore(Protocol):
+    """AI sessions and the accounts they belong to."""
+
+    async def create_session(
+        self, *, account_id: str, purpose: str | None, actor_id: str, now: str
+    ) -> SessionRecord:
+        """Insert a session; raises UnknownAccount if `account_id` names no account."""
+        ...
+
+    async def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    async def patch_session(
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+    ) -> SessionRecord | None:
+        """Set the non-None fields plus the modification stamp, atomically; None if missing."""
+        ...
+
+    async def delete_session(self, session_id: str) -> bool: ...
+
+    async def list_sessions(self, query: SessionQuery) -> SessionPage: ...
+
+
+class IdentityStore(Protocol):
+    """Users, their roles, API keys (stored as hashes) and login sessions (`ss-id`)."""
+
+    async def user_by_name(self, name: str) -> tuple[UserRecord, str | None] | None:
+        """The user and its password hash (None when it has no password)."""
+        ...
+
+    async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None: ...
+
+    async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None: ...
+
+    async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
+        """The user of an unexpired login session, else None."""
+        ...
+
+    async def delete_login(self, login_id: str) -> None: ...
