@@ -1,0 +1,87 @@
+"""Builtins → typed DTO, the way ServiceStack binds: member names case-insensitive, unknown ones
+ignored, scalars converted leniently ("5" → 5, "true" → True). Every text codec decodes to builtins
+and ends here, so validation lives in one place (msgspec.convert)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from collections.abc import Hashable
+from typing import Any, TypeVar, cast
+
+import msgspec
+from msgspec import inspect as mi
+
+from .errors import FieldError, ValidationError
+
+__all__ = ["convert", "to_validation_error"]
+
+T = TypeVar("T")
+
+# A plan says how to normalise one level of a value for its target type.
+_Plan = Any
+
+
+@lru_cache(maxsize=512)
+def _plan_for(tp: Hashable) -> _Plan:
+    return _plan(mi.type_info(tp))
+
+
+def _plan(info: mi.Type) -> _Plan:
+    if isinstance(info, mi.StructType):
+        fields: dict[str, tuple[str, _Plan]] = {}
+        for f in info.fields:
+            sub = _plan(f.type)
+            fields[f.encode_name.lower()] = (f.encode_name, sub)
+            fields.setdefault(f.name.lower(), (f.encode_name, sub))
+        return ("struct", fields)
+    if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+        sub = _plan(info.item_type)
+        return ("list", sub) if sub is not None else None
+    if isinstance(info, mi.DictType):
+        sub = _plan(info.value_type)
+        return ("dict", sub) if sub is not None else None
+    if isinstance(info, mi.UnionType):
+        subs = [p for p in (_plan(t) for t in info.types) if p is not None]
+        return subs[0] if len(subs) == 1 else None
+    return None
+
+
+def _normalise(value: Any, plan: _Plan) -> Any:
+    if plan is None:
+        return value
+    kind, sub = plan
+    if kind == "struct":
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            target = sub.get(key.lower()) if isinstance(key, str) else None
+            if target is not None:
+                name, item_plan = target
+                out[name] = _normalise(item, item_plan)
+        return out
+    if kind == "list":
+        return [_normalise(v, sub) for v in value] if isinstance(value, list) else value
+    if isinstance(value, dict):
+        return {k: _normalise(v, sub) for k, v in value.items()}
+    return value
+
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def to_validation_error(exc: msgspec.ValidationError) -> ValidationError:
+    """msgspec's one-line message (`Expected int, got str - at $.page`) → a FieldError."""
+    match = _AT.match(str(exc))
+    message, path = (match.group("msg"), match.group("path") or "") if match else (str(exc), "")
+    path = path.lstrip(".")
+    return ValidationError(f"{message} at {path}" if path else message, [FieldError(path, message)])
+
+
+def convert(value: Any, type: type[T]) -> T:
+    """Convert decoded builtins into `type`, matching member names case-insensitively."""
+    try:
+        return msgspec.convert(_normalise(value, _plan_for(cast(Hashable, type))), type, strict=False)
+    except msgspec.ValidationError as exc:
+        raise to_validation_error(exc) from None

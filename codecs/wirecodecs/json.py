@@ -1,0 +1,40 @@
+"""JSON as ServiceStack.Text writes it: camelCase members, nulls omitted (the DTOs' Struct config)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from ._convert import convert
+from .errors import DecodeError
+
+__all__ = ["JsonCodec"]
+
+T = TypeVar("T")
+
+
+class JsonCodec:
+    format: str = "json"
+    media_type: str = "application/json"
+    media_types: tuple[str, ...] = ("application/json", "text/json")
+    # ServiceStack appends a charset to JSON only (HostConfig.AppendUtf8CharsetOnContentTypes).
+    content_type: str = "application/json; charset=utf-8"
+
+    def __init__(self) -> None:
+        self._encoder = msgspec.json.Encoder()
+
+    def encode(self, obj: Any) -> bytes:
+        return self._encoder.encode(obj)
+
+    def decode(self, data: bytes, type: type[T]) -> T:
+        return convert(self.decode_untyped(data), type)
+
+    def decode_untyped(self, data: bytes) -> Any:
+        try:
+            return msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            raise DecodeError(str(exc)) from None
+        except RecursionError:
+            # msgspec recurses per nesting level; a hostile document must not take the server down.
+            raise DecodeError("JSON is nested too deeply") from None

@@ -1,0 +1,26 @@
+"""What a handler may know of and do to the HTTP exchange, without seeing HTTP itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .caller import Caller
+
+__all__ = ["CallContext", "Cookie"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    name: str
+    value: str
+    #: Seconds; None makes a session cookie, 0 deletes it.
+    max_age: int | None = None
+
+
+@dataclass(slots=True)
+class CallContext:
+    caller: Caller | None
+    #: Cookies for the response; the auth operation sets `ss-id` here.
+    set_cookies: list[Cookie] = field(default_factory=list)
+    #: The login id the request carried (cookie or `X-ss-id`), for logout.
+    login_id: str | None = None

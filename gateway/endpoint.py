@@ -1,0 +1,253 @@
+"""One request, end to end: route, negotiate, authenticate, bind, call, encode.
+
+Every failure on the way ends in `Reply`, in the negotiated format; nothing reaches the store
+until the request has been authenticated and its DTO bound without error.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import GenericAlias
+from typing import Any, cast
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message
+from wirecodecs import CodecRegistry, DecodeError, ValidationError
+
+from .auth import AuthService, Credentials
+from .binding import flatten_params, overlay
+from .context import CallContext
+from .dtos import ResponseError, ResponseStatus
+from .errors import (
+    AuthRequired,
+    PayloadTooLarge,
+    RoleRequired,
+    SerializationError,
+    ServiceError,
+)
+from .negotiation import FORM_MEDIA_TYPES, NegotiationInput, Negotiator
+from .operations import Handlers
+from .responses import Reply
+from .routing import RouteKind, RouteMatch, Router, split_suffix
+
+__all__ = ["Endpoint"]
+
+log = logging.getLogger("gateway")
+
+
+def _bare(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_form(request: Request, body: bytes) -> dict[str, str]:
+    if _bare(request.headers.get("content-type")) == "application/x-www-form-urlencoded":
+        return flatten_params(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+
+    # multipart: replay the already-read (size-checked) body into Starlette's parser.
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form()
+    try:
+        return flatten_params((k, v) for k, v in form.multi_items() if isinstance(v, str))
+    finally:
+        await form.close()
+
+
+def _serialization_error(exc: DecodeError, content_type: str, type_name: str) -> SerializationError:
+    message = f"Could not deserialize '{content_type}' request using {type_name}: {exc}"
+    errors = []
+    if isinstance(exc, ValidationError):
+        errors = [
+            ResponseError(error_code="SerializationException", field_name=e.field_name, message=e.message)
+            for e in exc.errors
+        ]
+    return SerializationError(message, errors=errors)
+
+
+class Endpoint:
+    """The Starlette endpoint behind every route of the gateway."""
+
+    def __init__(
+        self,
+        *,
+        router: Router,
+        registry: CodecRegistry,
+        negotiator: Negotiator,
+        auth: AuthService,
+        handlers: Handlers,
+        max_body_bytes: int,
+    ) -> None:
+        self._router = router
+        self._registry = registry
+        self._formats = frozenset(registry.formats())
+        self._negotiator = negotiator
+        self._auth = auth
+        self._handlers = handlers
+        self._max_body = max_body_bytes
+
+    async def __call__(self, request: Request) -> Response:
+        query = request.query_params
+        info = split_suffix(request.url.path, self._formats)
+        method = (
+            request.headers.get("x-http-method-override")
+            or query.get("X-Http-Method-Override")
+            or request.method
+        ).upper()
+        match: RouteMatch | None = None
+        routing_error: ServiceError | None = None
+        try:
+            match = self._router.match(method, info.path)
+        except ServiceError as exc:
+            routing_error = exc
+        content_type = request.headers.get("content-type")
+        codec = self._negotiator.response_codec(
+            NegotiationInput(
+                path=info.path,
+                suffix_format=info.suffix_format,
+                route_kind=match.kind if match else None,
+                query_format=query.get("format"),
+                has_callback="callback" in query,
+                accept=request.headers.getlist("accept"),
+                content_type=content_type,
+            )
+        )
+        reply = Reply(
+            codec,
+            callback=query.get("callback"),
+            method=method,
+            path=info.path,
+            query_string=request.url.query,
+            operation_name=match.operation.name if match else None,
+        )
+        try:
+            body = await _read_body(request, self._max_body)
+            form: dict[str, str] = {}
+            if _bare(content_type) in FORM_MEDIA_TYPES:
+                form = await _read_form(request, body)
+                override = form.get("X-Http-Method-Override")
+                if override and override.upper() != method:
+                    method = override.upper()
+                    match, routing_error = None, None
+                    match = self._router.match(method, info.path)
+            if routing_error is not None:
+                raise routing_error
+            assert match is not None
+            return await self._run(request, match, reply, info.suffix_format, body, form)
+        except AuthRequired:
+            return reply.unauthorized()
+        except RoleRequired as exc:
+            return reply.forbidden(exc.role)
+        except ServiceError as exc:
+            return self._error(reply, exc)
+        except Exception as exc:  # the last line of defence: log it, answer in the caller's format
+            log.exception("unhandled error on %s %s", method, info.path)
+            return reply.error(ResponseStatus(error_code=type(exc).__name__, message=str(exc)), 500)
+
+    def _error(self, reply: Reply, exc: ServiceError, headers: dict[str, str] | None = None) -> Response:
+        extra = dict(headers or {})
+        allowed = getattr(exc, "allowed", None)
+        if allowed:
+            extra["Allow"] = ", ".join(allowed)
+        return reply.error(exc.to_status(), exc.status_code, headers=extra)
+
+    async def _run(
+        self,
+        request: Request,
+        match: RouteMatch,
+        reply: Reply,
+        suffix_format: str | None,
+        body: bytes,
+        form: dict[str, str],
+    ) -> Response:
+        operation = match.operation
+        credentials = Credentials(request.headers, request.cookies)
+        caller = await self._auth.identify(credentials) if credentials.present else None
+        if operation.requires_auth:
+            if caller is None:
+                raise AuthRequired()
+            role = operation.required_role
+            if role is not None and not caller.has_role(role):
+                raise RoleRequired(role)
+        ctx = CallContext(caller, login_id=credentials.login_id)
+        query = flatten_params(request.query_params.multi_items())
+        if match.batch:
+            return await self._run_batch(match, reply, suffix_format, body, ctx)
+        dto = self._bind(request, match, suffix_format, body, query, form)
+        result = await operation.handler(self._handlers, dto, ctx)
+        if match.oneway or result is None:
+            return reply.no_content(cookies=ctx.set_cookies)
+        return reply.body(result, cookies=ctx.set_cookies)
+
+    def _bind(
+        self,
+        request: Request,
+        match: RouteMatch,
+        suffix_format: str | None,
+        body: bytes,
+        query: dict[str, str],
+        form: dict[str, str],
+    ) -> Any:
+        request_type = match.operation.request_type
+        content_type = request.headers.get("content-type") or ""
+        has_body = bool(body.strip()) and not form and _bare(content_type) not in FORM_MEDIA_TYPES
+        try:
+            if match.kind is RouteKind.CUSTOM:
+                codec = self._negotiator.request_codec(content_type) if has_body else None
+                dto = codec.decode(body, request_type) if codec is not None else request_type()
+                return overlay(dto, {**match.path_params, **query, **form})
+            if has_body:
+                fmt = match.path_format or suffix_format or "json"
+                codec = self._registry.by_format(fmt)
+                assert codec is not None  # the router only yields registered formats
+                content_type = codec.media_type
+                dto = codec.decode(body, request_type)
+                return overlay(dto, query, only_defaults=True)
+            return overlay(request_type(), {**query, **form})
+        except DecodeError as exc:
+            raise _serialization_error(exc, content_type, request_type.__name__) from None
+
+    async def _run_batch(
+        self, match: RouteMatch, reply: Reply, suffix_format: str | None, body: bytes, ctx: CallContext
+    ) -> Response:
+        operation = match.operation
+        codec = self._registry.by_format(match.path_format or suffix_format or "json")
+        assert codec is not None
+        try:
+            batch_type = GenericAlias(list, (operation.request_type,))
+            requests: list[Any] = codec.decode(body, cast(Any, batch_type)) if body.strip() else []
+        except DecodeError as exc:
+            raise _serialization_error(exc, codec.media_type, f"{operation.request_type.__name__}[]") from None
+        results: list[Any] = []
+        for index, dto in enumerate(requests):
+            try:
+                results.append(await operation.handler(self._handlers, dto, ctx))
+            except ServiceError as exc:
+                exc.meta = {**(exc.meta or {}), "AutoBatchIndex": str(index)}
+                return self._error(reply, exc, {"X-AutoBatch-Completed": str(index)})
+        headers = {"X-AutoBatch-Completed": str(len(results))}
+        if match.oneway:
+            return reply.no_content(headers=headers)
+        return reply.body(results, headers=headers)

@@ -1,0 +1,126 @@
+"""Errors the gateway and the service raise, each knowing its ServiceStack status and errorCode.
+
+    ServiceError                       → ErrorResponse in the negotiated format
+    ├── NotFound                  404  errorCode NotFound       (HttpError.NotFound)
+    ├── ArgumentError             400  ArgumentException, one errors[] entry for the field
+    ├── SerializationError        400  SerializationException (undecodable or mistyped body)
+    ├── PayloadTooLarge           413  RequestEntityTooLarge
+    ├── MethodNotAllowed          405  MethodNotAllowed (a known path, another verb)
+    ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
+    └── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
+    AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
+    RoleRequired                  403  text/plain "Forbidden…" (short-circuit, not an ErrorResponse)
+
+The statuses follow reference B.5/C.1/C.3 (ServiceStack's `ToStatusCode`); one boundary in
+`gateway.responses` turns them into responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .dtos import ResponseError, ResponseStatus
+
+__all__ = [
+    "ArgumentError",
+    "AuthRequired",
+    "InvalidCredentials",
+    "MethodNotAllowed",
+    "NotFound",
+    "OperationNotImplemented",
+    "PayloadTooLarge",
+    "RoleRequired",
+    "SerializationError",
+    "ServiceError",
+]
+
+
+class ServiceError(Exception):
+    status_code: int = 500
+    error_code: str = "Exception"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Sequence[ResponseError] = (),
+        status_code: int | None = None,
+        error_code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+        if status_code is not None:
+            self.status_code = status_code
+        if error_code is not None:
+            self.error_code = error_code
+        self.meta: dict[str, str] | None = None
+
+    def to_status(self) -> ResponseStatus:
+        return ResponseStatus(
+            error_code=self.error_code, message=self.message, errors=list(self.errors), meta=self.meta
+        )
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    error_code = "NotFound"
+
+
+class ArgumentError(ServiceError):
+    """ServiceStack's ArgumentException with a ParamName: the field is named in `errors[]`."""
+
+    status_code = 400
+    error_code = "ArgumentException"
+
+    def __init__(self, field_name: str, message: str, *, error_code: str | None = None) -> None:
+        code = error_code or self.error_code
+        super().__init__(
+            message,
+            error_code=code,
+            errors=[ResponseError(error_code=code, field_name=field_name, message=message)],
+        )
+        self.field_name = field_name
+
+
+class SerializationError(ServiceError):
+    status_code = 400
+    error_code = "SerializationException"
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = 413
+    error_code = "RequestEntityTooLarge"
+
+
+class MethodNotAllowed(ServiceError):
+    """The path exists, but not for this verb (ServiceStack itself answers 404 here)."""
+
+    status_code = 405
+    error_code = "MethodNotAllowed"
+
+    def __init__(self, method: str, path: str, allowed: Iterable[str]) -> None:
+        self.allowed = sorted(set(allowed))
+        super().__init__(f"{method} is not allowed on {path}; allowed: {', '.join(self.allowed)}")
+
+
+class OperationNotImplemented(ServiceError):
+    status_code = 405
+    error_code = "NotImplementedException"
+
+
+class InvalidCredentials(ServiceError):
+    status_code = 401
+    error_code = "Unauthorized"
+
+
+class AuthRequired(Exception):
+    """No (valid) credentials on an operation that needs them."""
+
+
+class RoleRequired(Exception):
+    """Authenticated, but without the role the operation requires."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"Invalid Role: {role}")
+        self.role = role

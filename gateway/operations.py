@@ -1,0 +1,176 @@
+"""The operation table: one entry per operation. Routes, predefined routes, batching, auth checks,
+metadata and the OpenAPI document all derive from it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .dtos import (
+    AISessionInfo,
+    Authenticate,
+    AuthenticateResponse,
+    DeleteAISession,
+    Dto,
+    GetAISession,
+    ListAISessions,
+    ListResponse,
+    NewAISession,
+    PatchAISession,
+)
+
+if TYPE_CHECKING:
+    from .auth import AuthService
+    from .context import CallContext
+    from .service import SessionService
+
+__all__ = ["OPERATIONS", "SYSTEM_ADMINISTRATOR", "Handlers", "Operation", "RouteSpec", "find_operation"]
+
+SYSTEM_ADMINISTRATOR = "SystemAdministrator"
+
+
+@dataclass(frozen=True, slots=True)
+class Handlers:
+    """The services handlers call into, built once per app."""
+
+    sessions: SessionService
+    auth: AuthService
+
+
+Handler = Callable[[Handlers, Any, "CallContext"], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    path: str
+    verbs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    name: str
+    description: str
+    #: The marker interface verb (IPatch → PATCH): what predefined routes and batches run it as.
+    verb: str
+    routes: tuple[RouteSpec, ...]
+    request_type: type[Dto]
+    #: None for operations that return nothing (answered with 204 No Content).
+    response_type: Any
+    handler: Handler
+    requires_auth: bool = True
+    required_role: str | None = SYSTEM_ADMINISTRATOR
+    #: ServiceStack's own operations (Authenticate) are not part of the Evo Voice API family.
+    builtin: bool = False
+
+    @property
+    def response_name(self) -> str | None:
+        """The .NET name of the response type, `ListResponse<AISessionInfo>` style."""
+        tp = self.response_type
+        if tp is None:
+            return None
+        origin = getattr(tp, "__origin__", None)
+        if origin is not None:
+            args = ",".join(a.__name__ for a in tp.__args__)
+            return f"{origin.__name__}<{args}>"
+        return str(tp.__name__)
+
+
+async def _new(h: Handlers, request: NewAISession, ctx: CallContext) -> AISessionInfo:
+    assert ctx.caller is not None
+    return await h.sessions.new(request, ctx.caller)
+
+
+async def _list(h: Handlers, request: ListAISessions, ctx: CallContext) -> ListResponse[AISessionInfo]:
+    assert ctx.caller is not None
+    return await h.sessions.list(request, ctx.caller)
+
+
+async def _get(h: Handlers, request: GetAISession, ctx: CallContext) -> AISessionInfo:
+    assert ctx.caller is not None
+    return await h.sessions.get(request, ctx.caller)
+
+
+async def _patch(h: Handlers, request: PatchAISession, ctx: CallContext) -> AISessionInfo:
+    assert ctx.caller is not None
+    return await h.sessions.patch(request, ctx.caller)
+
+
+async def _delete(h: Handlers, request: DeleteAISession, ctx: CallContext) -> None:
+    assert ctx.caller is not None
+    await h.sessions.delete(request, ctx.caller)
+
+
+async def _authenticate(h: Handlers, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
+    return await h.auth.authenticate(request, ctx)
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        name="NewAISession",
+        description="Creates a new session",
+        verb="POST",
+        routes=(RouteSpec("/ai/sessions", ("POST",)),),
+        request_type=NewAISession,
+        response_type=AISessionInfo,
+        handler=_new,
+    ),
+    Operation(
+        name="ListAISessions",
+        description="Lists the AI sessions",
+        verb="GET",
+        routes=(RouteSpec("/ai/sessions", ("GET",)),),
+        request_type=ListAISessions,
+        response_type=ListResponse[AISessionInfo],
+        handler=_list,
+    ),
+    Operation(
+        name="GetAISession",
+        description="Get the specified session",
+        verb="GET",
+        routes=(RouteSpec("/ai/sessions/{sessionId}", ("GET",)),),
+        request_type=GetAISession,
+        response_type=AISessionInfo,
+        handler=_get,
+    ),
+    Operation(
+        name="PatchAISession",
+        description="Update a specific session",
+        verb="PATCH",
+        routes=(RouteSpec("/ai/sessions/{sessionId}", ("PATCH",)),),
+        request_type=PatchAISession,
+        response_type=AISessionInfo,
+        handler=_patch,
+    ),
+    Operation(
+        name="DeleteAISession",
+        description="Delete the specified session",
+        verb="DELETE",
+        routes=(RouteSpec("/ai/sessions/{sessionId}", ("DELETE",)),),
+        request_type=DeleteAISession,
+        response_type=None,
+        handler=_delete,
+    ),
+    Operation(
+        name="Authenticate",
+        description="Sign in (credentials), or sign out with provider 'logout'",
+        verb="POST",
+        routes=(
+            RouteSpec("/auth", ("GET", "POST")),
+            RouteSpec("/auth/{provider}", ("GET", "POST")),
+        ),
+        request_type=Authenticate,
+        response_type=AuthenticateResponse,
+        handler=_authenticate,
+        requires_auth=False,
+        required_role=None,
+        builtin=True,
+    ),
+)
+
+_BY_LOWER_NAME = {op.name.lower(): op for op in OPERATIONS}
+
+
+def find_operation(name: str) -> Operation | None:
+    """Look an operation up by name, case-insensitively, as ServiceStack's predefined routes do."""
+    return _BY_LOWER_NAME.get(name.lower())

@@ -1,0 +1,116 @@
+"""Turning results and errors into HTTP responses: the one translation boundary (reference C)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from starlette.responses import Response
+from wirecodecs import Codec
+
+from .auth import WWW_AUTHENTICATE
+from .context import Cookie
+from .dtos import ErrorResponse, ResponseStatus
+
+__all__ = ["JSONP_CONTENT_TYPE", "Reply", "sanitize_callback"]
+
+JSONP_CONTENT_TYPE = "text/javascript"
+_UNSAFE_CALLBACK = re.compile(r"[^A-Za-z0-9_.$\[\]]")
+
+
+def sanitize_callback(name: str) -> str:
+    """Only identifier characters survive, as ServiceStack's SafeVarRef allows (no script injection)."""
+    return _UNSAFE_CALLBACK.sub("", name)
+
+
+class Reply:
+    """Everything the rendering needs to know about the request it answers."""
+
+    __slots__ = ("callback", "codec", "method", "operation_name", "path", "query_string")
+
+    def __init__(
+        self,
+        codec: Codec,
+        *,
+        callback: str | None,
+        method: str,
+        path: str,
+        query_string: str,
+        operation_name: str | None = None,
+    ) -> None:
+        self.codec = codec
+        self.callback = sanitize_callback(callback) if callback else None
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.operation_name = operation_name
+
+    def _headers(self) -> dict[str, str]:
+        return {"Vary": "Accept"}
+
+    def body(
+        self,
+        payload: object,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+        cookies: Iterable[Cookie] = (),
+    ) -> Response:
+        """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200 (reference G)."""
+        all_headers = self._headers()
+        if headers:
+            all_headers.update(headers)
+        encoded = self.codec.encode(payload)
+        if self.callback:
+            response = Response(
+                self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE
+            )
+        else:
+            all_headers["Content-Type"] = self.codec.content_type
+            response = Response(encoded, status_code, all_headers)
+        for cookie in cookies:
+            _set_cookie(response, cookie)
+        return response
+
+    def no_content(self, *, headers: dict[str, str] | None = None, cookies: Iterable[Cookie] = ()) -> Response:
+        all_headers = self._headers()
+        if headers:
+            all_headers.update(headers)
+        response = Response(b"", 204, all_headers)
+        for cookie in cookies:
+            _set_cookie(response, cookie)
+        return response
+
+    def error(
+        self, status: ResponseStatus, status_code: int, *, headers: dict[str, str] | None = None
+    ) -> Response:
+        return self.body(ErrorResponse(response_status=status), status_code=status_code, headers=headers)
+
+    def unauthorized(self) -> Response:
+        """401 with an empty body and WWW-Authenticate, as AuthFeature's handler writes it."""
+        if self.callback:
+            return self.error(ResponseStatus(error_code="Unauthorized", message="Not Authenticated"), 401)
+        headers = self._headers()
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+        return Response(b"", 401, headers)
+
+    def forbidden(self, role: str) -> Response:
+        """403 text/plain starting `Forbidden`, as ServiceStack's ForbiddenHttpHandler writes it."""
+        if self.callback:
+            return self.error(ResponseStatus(error_code="Forbidden", message="Invalid Role"), 403)
+        text = (
+            "Forbidden\n"
+            f"Request.HttpMethod: {self.method}\n"
+            f"Request.PathInfo: {self.path}\n"
+            f"Request.QueryString: {self.query_string}\n"
+        )
+        return Response(text.encode(), 403, self._headers(), "text/plain")
+
+
+def _set_cookie(response: Response, cookie: Cookie) -> None:
+    if cookie.max_age == 0:
+        response.delete_cookie(cookie.name, path="/", httponly=True, samesite="lax")
+    else:
+        response.set_cookie(
+            cookie.name, cookie.value, max_age=cookie.max_age, path="/", httponly=True, samesite="lax"
+        )

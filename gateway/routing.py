@@ -1,0 +1,138 @@
+"""Matching a request path to an operation, the ServiceStack way.
+
+Two kinds of route (reference B.2): the custom routes of the operation table (`/ai/sessions/{id}`),
+and the predefined ones every operation gets (`/api/{Op}`, `/{format}/reply/{Op}`,
+`/{format}/oneway/{Op}`, and `[]`-suffixed auto-batch forms). A known `.{format}` suffix on the
+last segment is stripped before matching and fixes the response format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .errors import MethodNotAllowed, NotFound, OperationNotImplemented
+from .operations import Operation, find_operation
+
+__all__ = ["PathInfo", "RouteKind", "RouteMatch", "Router", "split_suffix"]
+
+
+class RouteKind(Enum):
+    CUSTOM = "custom"
+    #: `/api/{Op}`: JSON unless a suffix or `?format=` says otherwise; Accept is ignored.
+    API = "api"
+    #: `/{format}/reply/{Op}` and `/{format}/oneway/{Op}`: the path names the format.
+    REPLY = "reply"
+
+
+@dataclass(frozen=True, slots=True)
+class PathInfo:
+    """The request path with a known format suffix removed."""
+
+    path: str
+    suffix_format: str | None
+
+
+def split_suffix(path: str, formats: Collection[str]) -> PathInfo:
+    """Strip `.{format}` from the last segment when it names a registered format (reference B.2 #1).
+
+    An unknown suffix is left alone, so `/ai/sessions/a.b` keeps `sessionId = "a.b"`.
+    """
+    slash = path.rfind("/")
+    dot = path.rfind(".")
+    if dot > slash:
+        ext = path[dot + 1 :].lower()
+        if ext in formats:
+            return PathInfo(path[:dot], ext)
+    return PathInfo(path, None)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    operation: Operation
+    kind: RouteKind
+    path_params: dict[str, str] = field(default_factory=dict)
+    #: The format named by `/{format}/reply/` (None on custom and `/api` routes).
+    path_format: str | None = None
+    batch: bool = False
+    oneway: bool = False
+
+
+_VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRoute:
+    pattern: re.Pattern[str]
+    verbs: frozenset[str]
+    operation: Operation
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    last = 0
+    for m in _VARIABLE.finditer(template):
+        parts.append(re.escape(template[last : m.start()]))
+        parts.append(f"(?P<{m.group(1)}>[^/]+)")
+        last = m.end()
+    parts.append(re.escape(template[last:]))
+    # Literals match case-insensitively, as ServiceStack matches route literals.
+    return re.compile("".join(parts) + "/?", re.IGNORECASE)
+
+
+class Router:
+    def __init__(self, operations: Iterable[Operation], formats: Collection[str]) -> None:
+        self._formats = formats
+        self._routes = [
+            _CompiledRoute(_compile(spec.path), frozenset(spec.verbs), op)
+            for op in operations
+            for spec in op.routes
+        ]
+
+    def match(self, method: str, path: str) -> RouteMatch:
+        """The operation for `method` and a suffix-free `path`; raises NotFound / 405 errors."""
+        predefined = self._match_predefined(method, path)
+        if predefined is not None:
+            return predefined
+        allowed: set[str] = set()
+        for route in self._routes:
+            m = route.pattern.fullmatch(path)
+            if m is None:
+                continue
+            if method in route.verbs:
+                return RouteMatch(route.operation, RouteKind.CUSTOM, m.groupdict())
+            allowed |= route.verbs
+        if allowed:
+            raise MethodNotAllowed(method, path, allowed)
+        raise NotFound(f"Handler for Request not found: {method} {path}")
+
+    def _match_predefined(self, method: str, path: str) -> RouteMatch | None:
+        segments = path.strip("/").split("/")
+        if len(segments) == 2 and segments[0].lower() == "api":
+            kind, path_format, oneway, name = RouteKind.API, None, False, segments[1]
+        elif (
+            len(segments) == 3
+            and segments[0].lower() in self._formats
+            and segments[1].lower() in ("reply", "oneway")
+        ):
+            kind, path_format = RouteKind.REPLY, segments[0].lower()
+            oneway, name = segments[1].lower() == "oneway", segments[2]
+        else:
+            return None
+        batch = name.endswith("[]")
+        if batch:
+            name = name[:-2]
+        operation = find_operation(name)
+        if operation is None:
+            raise OperationNotImplemented(f"The operation '{name}' does not exist for this service")
+        verbs = {operation.verb} | {v for spec in operation.routes for v in spec.verbs}
+        if batch:
+            verbs = {"POST"}
+        if method not in verbs:
+            raise OperationNotImplemented(
+                f"Could not find method named {method.title()}({operation.name}) "
+                f"or Any({operation.name}) on Service"
+            )
+        return RouteMatch(operation, kind, path_format=path_format, batch=batch, oneway=oneway)

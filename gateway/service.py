@@ -1,0 +1,115 @@
+"""The AI-session service: DTO in, DTO out. It knows nothing of HTTP or of wire formats."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .caller import Caller
+from .clock import utc_now_iso
+from .dtos import (
+    AISessionInfo,
+    DeleteAISession,
+    GetAISession,
+    ListAISessions,
+    ListResponse,
+    NewAISession,
+    PatchAISession,
+    SortOrders,
+)
+from .errors import ArgumentError, NotFound
+from .store.base import SORTABLE_FIELDS, SessionQuery, SessionRecord, SessionStore, UnknownAccount
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "to_info"]
+
+#: `countPerPage` when the request leaves it at 0.
+DEFAULT_PAGE_SIZE = 100
+#: The largest page one request may ask for (ask for `all` to get everything).
+MAX_PAGE_SIZE = 1000
+
+
+def to_info(record: SessionRecord) -> AISessionInfo:
+    return AISessionInfo(
+        account_id=record.account_id,
+        account_name=record.account_name,
+        purpose=record.purpose,
+        id=record.id,
+        date_created=record.date_created,
+        date_last_modified=record.date_last_modified,
+        created_by=record.created_by,
+        last_modified_by=record.last_modified_by,
+    )
+
+
+def _required(value: str | None, field_name: str) -> str:
+    if not value:
+        raise ArgumentError(
+            field_name, f"'{field_name}' must not be empty.", error_code="ArgumentNullException"
+        )
+    return value
+
+
+class SessionService:
+    def __init__(self, store: SessionStore, *, now: Callable[[], str] = utc_now_iso) -> None:
+        self._store = store
+        self._now = now
+
+    async def new(self, request: NewAISession, caller: Caller) -> AISessionInfo:
+        account_id = _required(request.account_id, "accountId")
+        try:
+            record = await self._store.create_session(
+                account_id=account_id, purpose=request.purpose, actor_id=caller.user_id, now=self._now()
+            )
+        except UnknownAccount:
+            raise ArgumentError("accountId", f"No account with id '{account_id}'.") from None
+        return to_info(record)
+
+    async def get(self, request: GetAISession, caller: Caller) -> AISessionInfo:
+        session_id = _required(request.session_id, "sessionId")
+        record = await self._store.get_session(session_id)
+        if record is None:
+            raise NotFound(f"Session '{session_id}' not found")
+        return to_info(record)
+
+    async def patch(self, request: PatchAISession, caller: Caller) -> AISessionInfo:
+        session_id = _required(request.session_id, "sessionId")
+        record = await self._store.patch_session(
+            session_id, purpose=request.purpose, actor_id=caller.user_id, now=self._now()
+        )
+        if record is None:
+            raise NotFound(f"Session '{session_id}' not found")
+        return to_info(record)
+
+    async def delete(self, request: DeleteAISession, caller: Caller) -> None:
+        session_id = _required(request.session_id, "sessionId")
+        if not await self._store.delete_session(session_id):
+            raise NotFound(f"Session '{session_id}' not found")
+
+    async def list(self, request: ListAISessions, caller: Caller) -> ListResponse[AISessionInfo]:
+        sort_key = (request.sort_field or "dateCreated").lower()
+        if sort_key not in SORTABLE_FIELDS:
+            raise ArgumentError("sortField", f"Cannot sort by '{request.sort_field}'.")
+        if request.page < 0:
+            raise ArgumentError("page", "'page' must not be negative.")
+        if request.count_per_page < 0 or request.count_per_page > MAX_PAGE_SIZE:
+            raise ArgumentError("countPerPage", f"'countPerPage' must be between 0 and {MAX_PAGE_SIZE}.")
+        per_page = request.count_per_page or DEFAULT_PAGE_SIZE
+        query = SessionQuery(
+            account_ids=tuple(request.account_ids or ()),
+            specific_ids=tuple(request.specific_ids or ()),
+            sort_key=sort_key,
+            descending=request.sort_order is SortOrders.DESCEND,
+            offset=0 if request.all else request.page * per_page,
+            limit=None if request.all else per_page,
+            count_total=not request.simplified_paging,
+        )
+        page = await self._store.list_sessions(query)
+        response: ListResponse[AISessionInfo] = ListResponse(
+            items=[to_info(r) for r in page.items], has_more_pages=page.has_more
+        )
+        if page.total_count is not None:
+            response.total_count = page.total_count
+            response.total_pages = 1 if request.all and page.total_count else math.ceil(
+                page.total_count / per_page
+            )
+        return response
