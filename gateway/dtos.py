@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import msgspec
 from msgspec import Meta, field
@@ -65,7 +65,9 @@ def _false() -> bool:
     return False
 
 
-def _empty_list() -> list[ResponseError]:
+def _empty_list() -> list[Any]:
+    # Not `list` itself: msgspec omits a member equal to an empty `list()` default, but ServiceStack
+    # writes a non-null empty list as `[]`.
     return []
 
 
@@ -193,7 +195,7 @@ T = TypeVar("T")
 class ListResponse(Dto, Generic[T]):
     dotnet: ClassVar[DotNet] = DotNet(namespace=API_NAMESPACE)
 
-    items: Annotated[list[T], Meta(description="The items")] = field(default_factory=list)
+    items: Annotated[list[T], Meta(description="The items")] = field(default_factory=_empty_list)
     total_count: Annotated[int, Meta(description="The total number of items")] = field(
         default_factory=_zero
     )

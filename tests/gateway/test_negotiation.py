@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import pytest
+
+from gateway.negotiation import NegotiationInput, ServiceStackNegotiator
+from gateway.routing import RouteKind
+from wirecodecs import CodecRegistry, JsonCodec
+
+T = TypeVar("T")
+
+
+class FakeTextCodec:
+    """A stand-in for a second format: only its name and media types matter to negotiation."""
+
+    def __init__(self, name: str, *media_types: str) -> None:
+        self.format = name
+        self.media_type = media_types[0]
+        self.media_types = tuple(media_types)
+        self.content_type = media_types[0]
+
+    def encode(self, obj: Any) -> bytes:
+        return b""
+
+    def decode(self, data: bytes, type: type[T]) -> T:
+        return type()
+
+
+registry = CodecRegistry(
+    [
+        JsonCodec(),
+        FakeTextCodec("xml", "application/xml", "text/xml"),
+        FakeTextCodec("jsv", "application/jsv", "text/jsv"),
+        FakeTextCodec("csv", "text/csv"),
+    ]
+)
+negotiator = ServiceStackNegotiator(registry)
+
+
+def pick(
+    *,
+    path: str = "/ai/sessions/x",
+    suffix: str | None = None,
+    kind: RouteKind | None = RouteKind.CUSTOM,
+    fmt: str | None = None,
+    callback: bool = False,
+    accept: Sequence[str] = (),
+    content_type: str | None = None,
+) -> str:
+    return negotiator.response_codec(
+        NegotiationInput(path, suffix, kind, fmt, callback, accept, content_type)
+    ).format
+
+
+def test_precedence_suffix_callback_format_path_accept() -> None:
+    assert pick(suffix="xml", callback=True, fmt="jsv", accept=["text/csv"]) == "xml"
+    assert pick(callback=True, fmt="jsv", accept=["text/csv"]) == "json"
+    assert pick(fmt="jsv.pretty", accept=["text/csv"]) == "jsv"
+    assert pick(path="/csv/reply/GetAISession", kind=RouteKind.REPLY, accept=["application/xml"]) == "csv"
+    assert pick(accept=["text/csv"]) == "csv"
+    assert pick() == "json"
+
+
+def test_unknown_format_falls_through_to_accept() -> None:
+    assert pick(fmt="yaml", accept=["application/xml"]) == "xml"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (["application/xml"], "xml"),
+        (["text/xml"], "xml"),
+        (["text/jsv"], "jsv"),
+        (["application/jsv"], "jsv"),
+        (["image/png"], "json"),
+        # ASP.NET Core hands the header over unsplit; StartsWith then sees only the first range.
+        (["application/xml, application/json"], "xml"),
+        (["application/json;q=0.1, application/xml"], "json"),
+        # Separate header lines are separate entries, matched in server order (json first).
+        (["application/xml", "application/json"], "json"),
+        (["text/html,application/xhtml+xml,*/*;q=0.8"], "json"),
+    ],
+)
+def test_accept_follows_servicestack(accept: list[str], expected: str) -> None:
+    assert pick(accept=accept) == expected
+
+
+def test_star_accept_answers_in_the_request_format() -> None:
+    assert pick(accept=["*/*"], content_type="application/xml") == "xml"
+    assert pick(accept=["*/*"], content_type="application/x-www-form-urlencoded") == "json"
+    assert pick(accept=["*/*"]) == "json"
+
+
+def test_matching_request_content_type_wins_among_preferred() -> None:
+    assert pick(accept=["application/json", "application/jsv"], content_type="application/jsv") == "jsv"
+
+
+def test_api_routes_ignore_accept_but_honour_suffix_and_format() -> None:
+    assert pick(path="/api/GetAISession", kind=RouteKind.API, accept=["application/xml"]) == "json"
+    assert pick(path="/api/GetAISession", kind=RouteKind.API, fmt="xml") == "xml"
+    assert pick(path="/api/GetAISession", kind=RouteKind.API, suffix="csv") == "csv"
+
+
+def test_request_codec_uses_aliases_and_ignores_unknown_types() -> None:
+    assert negotiator.request_codec("text/jsv; charset=utf-8") is registry.by_format("jsv")
+    assert negotiator.request_codec("application/octet-stream") is None
+    assert negotiator.request_codec(None) is None
