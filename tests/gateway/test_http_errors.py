@@ -1,0 +1,108 @@
+"""Bad input gets a clear 4xx in the caller's format and changes nothing in the store."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from .conftest import World
+from .test_http_operations import new_session
+
+
+@pytest.fixture
+def session_id(client: TestClient, world: World) -> str:
+    return str(new_session(client, world, purpose="original")["id"])
+
+
+def assert_untouched(client: TestClient, world: World, session_id: str) -> None:
+    info = client.get(f"/ai/sessions/{session_id}", headers=world.admin).json()
+    assert info["purpose"] == "original"
+    assert info["dateCreated"] == info["dateLastModified"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b"not json", b'{"purpose":}', b"\xff\xfe\x00", b'{"purpose":"x"', b"[" * 100_000, b'{"purpose":"a"}x'],
+)
+def test_undecodable_body_is_400_serialization_exception(
+    client: TestClient, world: World, session_id: str, body: bytes
+) -> None:
+    r = client.patch(
+        f"/ai/sessions/{session_id}", content=body, headers={**world.admin, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/json; charset=utf-8"
+    status = r.json()["responseStatus"]
+    assert status["errorCode"] == "SerializationException"
+    assert "PatchAISession" in status["message"]
+    assert_untouched(client, world, session_id)
+
+
+def test_wrong_types_are_400_with_field_errors(client: TestClient, world: World, session_id: str) -> None:
+    r = client.patch(f"/ai/sessions/{session_id}", json={"purpose": {"deep": [1]}}, headers=world.admin)
+    assert r.status_code == 400
+    status = r.json()["responseStatus"]
+    assert status["errors"][0]["fieldName"] == "purpose"
+    assert status["errors"][0]["errorCode"] == "SerializationException"
+    r = client.get("/ai/sessions", params={"page": "two"}, headers=world.admin)
+    assert r.status_code == 400 and r.json()["responseStatus"]["errors"][0]["fieldName"] == "page"
+    assert_untouched(client, world, session_id)
+
+
+def test_body_over_the_limit_is_413(client: TestClient, world: World, session_id: str) -> None:
+    big = b'{"purpose":"' + b"x" * (65 * 1024) + b'"}'
+    r = client.patch(
+        f"/ai/sessions/{session_id}", content=big, headers={**world.admin, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 413
+    assert r.json()["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
+    assert_untouched(client, world, session_id)
+
+
+def test_body_over_the_limit_without_content_length_is_413(
+    client: TestClient, world: World, session_id: str
+) -> None:
+    def chunks() -> object:
+        for _ in range(70):
+            yield b"x" * 1024
+
+    r = client.patch(
+        f"/ai/sessions/{session_id}",
+        content=chunks(),  # type: ignore[arg-type]
+        headers={**world.admin, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert_untouched(client, world, session_id)
+
+
+def test_unknown_route_is_404_in_the_callers_format(client: TestClient, world: World) -> None:
+    r = client.get("/nope/nothing", headers=world.admin)
+    assert r.status_code == 404
+    assert r.json()["responseStatus"]["errorCode"] == "NotFound"
+
+
+def test_unknown_operation_is_405_not_implemented(client: TestClient, world: World) -> None:
+    r = client.post("/api/DropAllTables", json={}, headers=world.admin)
+    assert r.status_code == 405
+    assert r.json()["responseStatus"]["errorCode"] == "NotImplementedException"
+
+
+def test_wrong_verb_is_405_with_allow(client: TestClient, world: World, session_id: str) -> None:
+    r = client.put(f"/ai/sessions/{session_id}", json={"purpose": "x"}, headers=world.admin)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "DELETE, GET, PATCH"
+    assert_untouched(client, world, session_id)
+
+
+def test_batch_with_a_malformed_body_is_400(client: TestClient, world: World, session_id: str) -> None:
+    r = client.post("/api/PatchAISession[]", content=b'[{"sessionId":', headers={**world.admin, "Content-Type": "application/json"})
+    assert r.status_code == 400
+    r = client.post("/api/PatchAISession[]", json={"sessionId": session_id}, headers=world.admin)
+    assert r.status_code == 400
+    assert_untouched(client, world, session_id)
+
+
+def test_predefined_route_without_session_id_is_400(client: TestClient, world: World) -> None:
+    r = client.patch("/api/PatchAISession", json={"purpose": "x"}, headers=world.admin)
+    assert r.status_code == 400
+    assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "sessionId"

@@ -1,0 +1,125 @@
+"""Precedence of path, query and body; predefined routes; auto-batching; method override; JSONP."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from .conftest import World
+from .test_http_operations import new_session
+
+
+def test_path_beats_body_and_query_beats_both(client: TestClient, world: World) -> None:
+    a = new_session(client, world, purpose="a")["id"]
+    b = new_session(client, world, purpose="b")["id"]
+    r = client.patch(f"/ai/sessions/{b}", json={"sessionId": a, "purpose": "x"}, headers=world.admin)
+    assert r.json()["id"] == b and r.json()["purpose"] == "x"
+    r = client.patch(f"/ai/sessions/{b}?purpose=fromquery", json={"purpose": "body"}, headers=world.admin)
+    assert r.json()["purpose"] == "fromquery"
+    r = client.patch(f"/ai/sessions/{b}?SessionId={a}", json={"purpose": "q"}, headers=world.admin)
+    assert r.json()["id"] == a
+
+
+def test_form_beats_query(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.patch(f"/ai/sessions/{sid}?purpose=query", data={"purpose": "form"}, headers=world.admin)
+    assert r.status_code == 200 and r.json()["purpose"] == "form"
+
+
+def test_multipart_form_binds(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.patch(f"/ai/sessions/{sid}", files={"purpose": (None, "multi")}, headers=world.admin)
+    assert r.status_code == 200 and r.json()["purpose"] == "multi"
+
+
+def test_unknown_content_type_ignores_the_body(client: TestClient, world: World) -> None:
+    sid = new_session(client, world, purpose="keep")["id"]
+    r = client.patch(
+        f"/ai/sessions/{sid}",
+        content=b"purpose=x",
+        headers={**world.admin, "Content-Type": "application/octet-stream"},
+    )
+    assert r.status_code == 200 and r.json()["purpose"] == "keep"
+
+
+def test_api_route_body_wins_over_query(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.patch(
+        "/api/PatchAISession?purpose=query",
+        json={"sessionId": sid, "purpose": "body"},
+        headers={**world.admin, "Accept": "application/xml"},
+    )
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json; charset=utf-8"
+    assert r.json()["purpose"] == "body"
+    r = client.patch(f"/api/patchaisession?purpose=filled&sessionId={sid}", json={}, headers=world.admin)
+    assert r.json()["purpose"] == "filled"
+
+
+def test_json_reply_and_oneway_routes(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/json/reply/GetAISession?sessionId={sid}", headers=world.admin)
+    assert r.status_code == 200 and r.json()["id"] == sid
+    r = client.patch("/json/oneway/PatchAISession", json={"sessionId": sid, "purpose": "ow"}, headers=world.admin)
+    assert r.status_code == 204
+    assert client.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "ow"
+
+
+def test_auto_batch_runs_every_item_in_order(client: TestClient, world: World) -> None:
+    ids = [new_session(client, world)["id"] for _ in range(3)]
+    batch = [{"sessionId": sid, "purpose": f"b{i}"} for i, sid in enumerate(ids)]
+    for path in ("/api/PatchAISession[]", "/json/reply/PatchAISession%5B%5D"):
+        r = client.post(path, json=batch, headers=world.admin)
+        assert r.status_code == 200, r.text
+        assert r.headers["x-autobatch-completed"] == "3"
+        assert [i["purpose"] for i in r.json()] == ["b0", "b1", "b2"]
+
+
+def test_auto_batch_stops_at_the_first_error(client: TestClient, world: World) -> None:
+    sid = new_session(client, world, purpose="before")["id"]
+    batch = [{"sessionId": sid, "purpose": "one"}, {"sessionId": "ghost", "purpose": "x"}, {"sessionId": sid}]
+    r = client.post("/api/PatchAISession[]", json=batch, headers=world.admin)
+    assert r.status_code == 404
+    assert r.headers["x-autobatch-completed"] == "1"
+    status = r.json()["responseStatus"]
+    assert status["errorCode"] == "NotFound" and status["meta"] == {"AutoBatchIndex": "1"}
+
+
+def test_method_override_by_header_query_and_form(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.post(
+        f"/ai/sessions/{sid}", json={"purpose": "h"}, headers={**world.admin, "X-Http-Method-Override": "PATCH"}
+    )
+    assert r.status_code == 200 and r.json()["purpose"] == "h"
+    r = client.post(f"/ai/sessions/{sid}?X-Http-Method-Override=PATCH", json={"purpose": "q"}, headers=world.admin)
+    assert r.json()["purpose"] == "q"
+    r = client.post(f"/ai/sessions/{sid}", data={"X-Http-Method-Override": "PATCH", "purpose": "f"}, headers=world.admin)
+    assert r.json()["purpose"] == "f"
+
+
+def test_jsonp_wraps_success_and_errors_with_200(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}?callback=cb", headers=world.admin)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.text.startswith('cb({"accountId":') and r.text.endswith("})")
+    r = client.get("/ai/sessions/ghost?callback=cb", headers=world.admin)
+    assert r.status_code == 200 and r.text.startswith('cb({"responseStatus":{"errorCode":"NotFound"')
+    r = client.get("/ai/sessions/ghost?callback=cb")
+    assert r.status_code == 200 and '"errorCode":"Unauthorized"' in r.text
+
+
+def test_jsonp_callback_is_sanitised(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}", params={"callback": "alert(1);x</script>"}, headers=world.admin)
+    assert r.text.startswith("alert1xscript(")
+
+
+def test_unknown_suffix_is_part_of_the_id(client: TestClient, world: World) -> None:
+    r = client.get("/ai/sessions/a.b", headers=world.admin)
+    assert r.status_code == 404 and "a.b" in r.json()["responseStatus"]["message"]
+
+
+def test_json_suffix_is_stripped(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}.json", headers=world.admin)
+    assert r.status_code == 200 and r.json()["id"] == sid
