@@ -48,7 +48,11 @@ def free_port() -> int:
 def cli(db_url: str, *args: str, stdin: str | None = None) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "gateway", "--db", db_url, *args],
-        input=stdin, capture_output=True, text=True, env=ENV, check=True,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -85,7 +89,9 @@ def run_wrk(url: str, script: str, seconds: int, connections: int) -> Result:
     try:
         out = subprocess.run(
             ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name, url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(lua.name)
@@ -142,16 +148,32 @@ def main() -> None:
             url = f"{base}/ai/sessions/{session_id}"
             patch = lua("PATCH", '{"purpose":"bench"}', auth)
             get = lua("GET", None, {"Authorization": auth["Authorization"]})
-            results["gateway", "PATCH"] = median([run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)])
-            results["gateway", "GET"] = median([run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)])
+            results["gateway", "PATCH"] = median(
+                [run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)]
+            )
+            results["gateway", "GET"] = median(
+                [run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)]
+            )
 
         port = free_port()
-        baseline_cmd = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--log-level", "warning",
-                        *uvicorn_flags, str(port)]
+        baseline_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "baseline_app:app",
+            "--log-level",
+            "warning",
+            *uvicorn_flags,
+            str(port),
+        ]
         with serving(baseline_cmd, port) as base:
             url = f"{base}/ai/sessions/{session_id}"
-            results["baseline", "PATCH"] = median([run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)])
-            results["baseline", "GET"] = median([run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)])
+            results["baseline", "PATCH"] = median(
+                [run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)]
+            )
+            results["baseline", "GET"] = median(
+                [run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)]
+            )
 
     print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, median of {args.rounds} rounds, {os.cpu_count()} cores")
     print(f"{'target':<10}{'verb':<7}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'req/s ratio':>13}{'p99 ratio':>11}")
@@ -159,9 +181,11 @@ def main() -> None:
         base_result = results["baseline", verb]
         for target in ("baseline", "gateway"):
             r = results[target, verb]
+            rps_ratio = r.requests_per_second / base_result.requests_per_second
+            p99_ratio = r.p99_ms / base_result.p99_ms
             print(
                 f"{target:<10}{verb:<7}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-                f"{r.requests_per_second / base_result.requests_per_second:>13.2f}{r.p99_ms / base_result.p99_ms:>11.2f}"
+                f"{rps_ratio:>13.2f}{p99_ratio:>11.2f}"
             )
 
 

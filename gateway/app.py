@@ -12,7 +12,7 @@ from wirecodecs import CodecRegistry, default_registry
 from .auth import AuthService
 from .config import Settings
 from .endpoint import Endpoint
-from .negotiation import ServiceStackNegotiator
+from .negotiation import make_negotiator
 from .operations import OPERATIONS, Handlers
 from .routing import Router
 from .service import SessionService
@@ -43,7 +43,7 @@ def create_app(
     endpoint = Endpoint(
         router=Router(OPERATIONS, codecs.formats()),
         registry=codecs,
-        negotiator=ServiceStackNegotiator(codecs),
+        negotiator=make_negotiator(settings.negotiation, codecs),
         auth=auth,
         handlers=Handlers(sessions=SessionService(active_store), auth=auth),
         max_body_bytes=settings.max_body_bytes,
@@ -61,4 +61,3 @@ def create_app(
     app.state.store = active_store
     app.state.settings = settings
     return app
-

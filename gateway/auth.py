@@ -136,9 +136,7 @@ class AuthService:
         return caller
 
     async def _by_password(self, user_name: str, password: str) -> Caller | None:
-        digest = hashlib.blake2b(
-            f"{user_name}\0{password}".encode(), key=self._basic_salt, digest_size=32
-        ).hexdigest()
+        digest = hashlib.blake2b(f"{user_name}\0{password}".encode(), key=self._basic_salt, digest_size=32).hexdigest()
         caller = self._basic.get(digest)
         if caller is not None:
             return caller

@@ -67,8 +67,10 @@ def _members(dto_type: type[Dto]) -> dict[str, _Member]:
             kind, target = "enum", inner
         else:
             kind, target = "scalar", inner
-        default = f.default if f.default is not NODEFAULT else (
-            f.default_factory() if f.default_factory is not NODEFAULT else None
+        default = (
+            f.default
+            if f.default is not NODEFAULT
+            else (f.default_factory() if f.default_factory is not NODEFAULT else None)
         )
         member = _Member(f.name, f.encode_name, f.type, default, kind, target)
         out[f.encode_name.lower()] = member
@@ -103,9 +105,7 @@ def _convert_param(member: _Member, text: str) -> Any:
         return msgspec.convert(text, member.type, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
         message = str(exc).split(" - at ", 1)[0]
-        raise ValidationError(
-            f"{message} at {member.wire_name}", [FieldError(member.wire_name, message)]
-        ) from None
+        raise ValidationError(f"{message} at {member.wire_name}", [FieldError(member.wire_name, message)]) from None
 
 
 def overlay(dto: D, params: Mapping[str, str], *, only_defaults: bool = False) -> D:

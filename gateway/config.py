@@ -18,3 +18,5 @@ class Settings:
     login_ttl_seconds: int = 14 * 24 * 3600
     #: How long a verified API key or Basic credential is remembered in memory.
     auth_cache_seconds: float = 30.0
+    #: "servicestack" (lenient, never 406/415) or "strict" (RFC 9110 Accept, 406 and 415).
+    negotiation: str = "servicestack"

@@ -93,12 +93,10 @@ class EntityInfo(Dto):
 class AISessionInfo(Dto):
     dotnet: ClassVar[DotNet] = DotNet(namespace=AI_NAMESPACE, base=EntityInfo)
 
-    account_id: Annotated[
-        str | None, Meta(description="The ID of the account associated with this session")
-    ] = None
-    account_name: Annotated[
-        str | None, Meta(description="The name of the account associated with this customer")
-    ] = None
+    account_id: Annotated[str | None, Meta(description="The ID of the account associated with this session")] = None
+    account_name: Annotated[str | None, Meta(description="The name of the account associated with this customer")] = (
+        None
+    )
     purpose: Annotated[str | None, Meta(description="The purpose for this AI session")] = None
     # Inherited from EntityInfo; ServiceStack writes base-class members after the derived ones.
     id: ObjectId = None
@@ -114,9 +112,7 @@ class AISessionInfo(Dto):
 class NewAISession(Dto):
     """Creates a new session"""
 
-    account_id: Annotated[
-        str | None, Meta(description="The account ID to associate this session with")
-    ] = None
+    account_id: Annotated[str | None, Meta(description="The account ID to associate this session with")] = None
     purpose: Annotated[str | None, Meta(description="The purpose for this session")] = None
 
 
@@ -129,9 +125,7 @@ class GetAISession(Dto):
 class PatchAISession(Dto):
     """Update a specific session"""
 
-    session_id: Annotated[
-        str | None, Meta(description="The ID of the session you want to update")
-    ] = None
+    session_id: Annotated[str | None, Meta(description="The ID of the session you want to update")] = None
     purpose: Annotated[str | None, Meta(description="The purpose of this session")] = None
 
 
@@ -174,9 +168,7 @@ class ListRequest(Dto):
 
 
 class ListAISessions(Dto):
-    dotnet: ClassVar[DotNet] = DotNet(
-        namespace=AI_NAMESPACE, base=ListRequest, base_generic_arg="AISessionInfo"
-    )
+    dotnet: ClassVar[DotNet] = DotNet(namespace=AI_NAMESPACE, base=ListRequest, base_generic_arg="AISessionInfo")
 
     account_ids: Annotated[list[str] | None, Meta(description="Filter by accounts")] = None
     # Inherited from ListRequest<AISessionInfo>.
@@ -196,15 +188,11 @@ class ListResponse(Dto, Generic[T]):
     dotnet: ClassVar[DotNet] = DotNet(namespace=API_NAMESPACE)
 
     items: Annotated[list[T], Meta(description="The items")] = field(default_factory=_empty_list)
-    total_count: Annotated[int, Meta(description="The total number of items")] = field(
-        default_factory=_zero
+    total_count: Annotated[int, Meta(description="The total number of items")] = field(default_factory=_zero)
+    total_pages: Annotated[int, Meta(description="The total number of pages")] = field(default_factory=_zero)
+    has_more_pages: Annotated[bool, Meta(description="Are there more pages of items? Used with simplified paging")] = (
+        field(default_factory=_false)
     )
-    total_pages: Annotated[int, Meta(description="The total number of pages")] = field(
-        default_factory=_zero
-    )
-    has_more_pages: Annotated[
-        bool, Meta(description="Are there more pages of items? Used with simplified paging")
-    ] = field(default_factory=_false)
 
 
 # --- ServiceStack's own types (namespace http://schemas.servicestack.net/types in XML) ---

@@ -22,6 +22,7 @@ from .context import CallContext
 from .dtos import ResponseError, ResponseStatus
 from .errors import (
     AuthRequired,
+    NotAcceptable,
     PayloadTooLarge,
     RoleRequired,
     SerializationError,
@@ -104,6 +105,9 @@ class Endpoint:
         self._registry = registry
         self._formats = frozenset(registry.formats())
         self._negotiator = negotiator
+        json = registry.by_format("json")
+        assert json is not None, "the JSON codec is always registered"
+        self._json = json
         self._auth = auth
         self._handlers = handlers
         self._max_body = max_body_bytes
@@ -112,9 +116,7 @@ class Endpoint:
         query = request.query_params
         info = split_suffix(request.url.path, self._formats)
         method = (
-            request.headers.get("x-http-method-override")
-            or query.get("X-Http-Method-Override")
-            or request.method
+            request.headers.get("x-http-method-override") or query.get("X-Http-Method-Override") or request.method
         ).upper()
         match: RouteMatch | None = None
         routing_error: ServiceError | None = None
@@ -123,17 +125,20 @@ class Endpoint:
         except ServiceError as exc:
             routing_error = exc
         content_type = request.headers.get("content-type")
-        codec = self._negotiator.response_codec(
-            NegotiationInput(
-                path=info.path,
-                suffix_format=info.suffix_format,
-                route_kind=match.kind if match else None,
-                query_format=query.get("format"),
-                has_callback="callback" in query,
-                accept=request.headers.getlist("accept"),
-                content_type=content_type,
-            )
+        negotiation = NegotiationInput(
+            path=info.path,
+            suffix_format=info.suffix_format,
+            route_kind=match.kind if match else None,
+            query_format=query.get("format"),
+            has_callback="callback" in query,
+            accept=request.headers.getlist("accept"),
+            content_type=content_type,
         )
+        try:
+            codec = self._negotiator.response_codec(negotiation)
+        except NotAcceptable as exc:
+            # Nothing the client accepts is available: say so in JSON, as DRF does with its first renderer.
+            codec, routing_error = self._json, routing_error or exc
         reply = Reply(
             codec,
             callback=query.get("callback"),

@@ -6,6 +6,8 @@
     ├── SerializationError        400  SerializationException (undecodable or mistyped body)
     ├── PayloadTooLarge           413  RequestEntityTooLarge
     ├── MethodNotAllowed          405  MethodNotAllowed (a known path, another verb)
+    ├── NotAcceptable             406  NotAcceptable (strict negotiation only)
+    ├── UnsupportedMediaType      415  UnsupportedMediaType (strict negotiation only)
     ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
     └── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
@@ -26,12 +28,14 @@ __all__ = [
     "AuthRequired",
     "InvalidCredentials",
     "MethodNotAllowed",
+    "NotAcceptable",
     "NotFound",
     "OperationNotImplemented",
     "PayloadTooLarge",
     "RoleRequired",
     "SerializationError",
     "ServiceError",
+    "UnsupportedMediaType",
 ]
 
 
@@ -102,6 +106,30 @@ class MethodNotAllowed(ServiceError):
     def __init__(self, method: str, path: str, allowed: Iterable[str]) -> None:
         self.allowed = sorted(set(allowed))
         super().__init__(f"{method} is not allowed on {path}; allowed: {', '.join(self.allowed)}")
+
+
+class NotAcceptable(ServiceError):
+    """Strict negotiation only: nothing the client accepts is available."""
+
+    status_code = 406
+    error_code = "NotAcceptable"
+
+    def __init__(self, available: Iterable[str]) -> None:
+        self.available = list(available)
+        super().__init__(f"None of the requested media types is available; available: {', '.join(self.available)}")
+
+
+class UnsupportedMediaType(ServiceError):
+    """Strict negotiation only: the request body's Content-Type has no codec."""
+
+    status_code = 415
+    error_code = "UnsupportedMediaType"
+
+    def __init__(self, content_type: str | None, available: Iterable[str]) -> None:
+        self.available = list(available)
+        super().__init__(
+            f"Content-Type '{content_type or ''}' is not supported; supported: {', '.join(self.available)}"
+        )
 
 
 class OperationNotImplemented(ServiceError):

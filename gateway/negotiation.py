@@ -13,9 +13,19 @@ from typing import Protocol
 
 from wirecodecs import Codec, CodecRegistry
 
+from .errors import NotAcceptable, UnsupportedMediaType
+from .mediatypes import parse_accept, quality
 from .routing import RouteKind
 
-__all__ = ["FORM_MEDIA_TYPES", "NegotiationInput", "Negotiator", "ServiceStackNegotiator"]
+__all__ = [
+    "FORM_MEDIA_TYPES",
+    "NEGOTIATION_MODES",
+    "NegotiationInput",
+    "Negotiator",
+    "ServiceStackNegotiator",
+    "StrictNegotiator",
+    "make_negotiator",
+]
 
 FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -115,3 +125,75 @@ class ServiceStackNegotiator:
         if not content_type:
             return None
         return self._registry.by_media_type(content_type)
+
+
+class StrictNegotiator:
+    """RFC 9110 negotiation: q-values and wildcards count, 406 and 415 are real answers.
+
+    An explicit format (suffix, `?format=`, `/{format}/` or the JSON-only `/api` route) still wins,
+    but must itself be acceptable when the client sent an Accept header.
+    """
+
+    def __init__(self, registry: CodecRegistry) -> None:
+        self._registry = registry
+        json = registry.by_format("json")
+        if json is None:
+            raise ValueError("the JSON codec must be registered")
+        self._json = json
+
+    def _available(self) -> list[str]:
+        return [codec.media_type for codec in self._registry]
+
+    def response_codec(self, request: NegotiationInput) -> Codec:
+        ranges = parse_accept(list(request.accept))
+        fixed = self._explicit(request)
+        if fixed is not None:
+            if ranges and quality(ranges, fixed.media_type) == 0.0:
+                raise NotAcceptable(self._available())
+            return fixed
+        if not ranges:
+            return self._json
+        best: Codec | None = None
+        best_q = 0.0
+        for codec in self._registry:  # registration order breaks ties: JSON first
+            q = max(quality(ranges, media_type) for media_type in codec.media_types)
+            if q > best_q:
+                best, best_q = codec, q
+        if best is None:
+            raise NotAcceptable(self._available())
+        return best
+
+    def _explicit(self, request: NegotiationInput) -> Codec | None:
+        registry = self._registry
+        if request.suffix_format is not None:
+            return registry.by_format(request.suffix_format)
+        if request.has_callback:
+            return self._json
+        if request.query_format:
+            codec = registry.by_format(request.query_format.split(".", 1)[0])
+            if codec is None:
+                raise NotAcceptable(self._available())
+            return codec
+        if request.route_kind is RouteKind.REPLY:
+            return registry.by_format(request.path.lstrip("/").split("/", 1)[0])
+        if request.route_kind is RouteKind.API:
+            return self._json
+        return None
+
+    def request_codec(self, content_type: str | None) -> Codec | None:
+        codec = self._registry.by_media_type(content_type) if content_type else None
+        if codec is None:
+            raise UnsupportedMediaType(content_type, self._available())
+        return codec
+
+
+#: `serve --negotiation` values.
+NEGOTIATION_MODES = ("servicestack", "strict")
+
+
+def make_negotiator(mode: str, registry: CodecRegistry) -> Negotiator:
+    if mode == "servicestack":
+        return ServiceStackNegotiator(registry)
+    if mode == "strict":
+        return StrictNegotiator(registry)
+    raise ValueError(f"unknown negotiation mode {mode!r}; choose one of {', '.join(NEGOTIATION_MODES)}")

@@ -62,9 +62,7 @@ class Reply:
             all_headers.update(headers)
         encoded = self.codec.encode(payload)
         if self.callback:
-            response = Response(
-                self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE
-            )
+            response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE)
         else:
             all_headers["Content-Type"] = self.codec.content_type
             response = Response(encoded, status_code, all_headers)
@@ -81,9 +79,7 @@ class Reply:
             _set_cookie(response, cookie)
         return response
 
-    def error(
-        self, status: ResponseStatus, status_code: int, *, headers: dict[str, str] | None = None
-    ) -> Response:
+    def error(self, status: ResponseStatus, status_code: int, *, headers: dict[str, str] | None = None) -> Response:
         return self.body(ErrorResponse(response_status=status), status_code=status_code, headers=headers)
 
     def unauthorized(self) -> Response:
@@ -111,6 +107,4 @@ def _set_cookie(response: Response, cookie: Cookie) -> None:
     if cookie.max_age == 0:
         response.delete_cookie(cookie.name, path="/", httponly=True, samesite="lax")
     else:
-        response.set_cookie(
-            cookie.name, cookie.value, max_age=cookie.max_age, path="/", httponly=True, samesite="lax"
-        )
+        response.set_cookie(cookie.name, cookie.value, max_age=cookie.max_age, path="/", httponly=True, samesite="lax")

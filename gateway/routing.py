@@ -86,9 +86,7 @@ class Router:
     def __init__(self, operations: Iterable[Operation], formats: Collection[str]) -> None:
         self._formats = formats
         self._routes = [
-            _CompiledRoute(_compile(spec.path), frozenset(spec.verbs), op)
-            for op in operations
-            for spec in op.routes
+            _CompiledRoute(_compile(spec.path), frozenset(spec.verbs), op) for op in operations for spec in op.routes
         ]
 
     def match(self, method: str, path: str) -> RouteMatch:
@@ -112,11 +110,7 @@ class Router:
         segments = path.strip("/").split("/")
         if len(segments) == 2 and segments[0].lower() == "api":
             kind, path_format, oneway, name = RouteKind.API, None, False, segments[1]
-        elif (
-            len(segments) == 3
-            and segments[0].lower() in self._formats
-            and segments[1].lower() in ("reply", "oneway")
-        ):
+        elif len(segments) == 3 and segments[0].lower() in self._formats and segments[1].lower() in ("reply", "oneway"):
             kind, path_format = RouteKind.REPLY, segments[0].lower()
             oneway, name = segments[1].lower() == "oneway", segments[2]
         else:
@@ -132,7 +126,6 @@ class Router:
             verbs = {"POST"}
         if method not in verbs:
             raise OperationNotImplemented(
-                f"Could not find method named {method.title()}({operation.name}) "
-                f"or Any({operation.name}) on Service"
+                f"Could not find method named {method.title()}({operation.name}) or Any({operation.name}) on Service"
             )
         return RouteMatch(operation, kind, path_format=path_format, batch=batch, oneway=oneway)

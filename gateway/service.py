@@ -43,9 +43,7 @@ def to_info(record: SessionRecord) -> AISessionInfo:
 
 def _required(value: str | None, field_name: str) -> str:
     if not value:
-        raise ArgumentError(
-            field_name, f"'{field_name}' must not be empty.", error_code="ArgumentNullException"
-        )
+        raise ArgumentError(field_name, f"'{field_name}' must not be empty.", error_code="ArgumentNullException")
     return value
 
 
@@ -109,7 +107,5 @@ class SessionService:
         )
         if page.total_count is not None:
             response.total_count = page.total_count
-            response.total_pages = 1 if request.all and page.total_count else math.ceil(
-                page.total_count / per_page
-            )
+            response.total_pages = 1 if request.all and page.total_count else math.ceil(page.total_count / per_page)
         return response

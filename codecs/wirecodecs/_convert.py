@@ -5,8 +5,8 @@ and ends here, so validation lives in one place (msgspec.convert)."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Hashable
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import msgspec

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,41 +60,39 @@ def running_server(db_url: str) -> Iterator[str]:
     """Run `evo-gateway serve` until the block ends; then SIGTERM it and require a clean exit 0."""
     port = free_port()
     # Logs go to a file, not a pipe: an unread pipe fills up and stalls the server.
-    log = tempfile.TemporaryFile("w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env(),
-        stdout=log,
-        stderr=log,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=cli_env(),
+            stdout=log,
+            stderr=log,
+            text=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base_url}/ai/sessions", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start: {log.read()}") from None
+                time.sleep(0.1)
         try:
-            httpx.get(f"{base_url}/ai/sessions", timeout=1)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
+            yield base_url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-                log.seek(0)
-                raise RuntimeError(f"server did not start: {log.read()}") from None
-            time.sleep(0.1)
-    try:
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            pytest.fail("the server did not stop on SIGTERM")
-        log.seek(0)
-        output = log.read()
-        log.close()
-        assert process.returncode == 0, output
+                pytest.fail("the server did not stop on SIGTERM")
+            log.seek(0)
+            assert process.returncode == 0, log.read()
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +100,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     db_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'gateway.db'}"
     account_id = cli(db_url, "accounts", "add", "Acme Voice")
     admin_id = cli(
-        db_url, "users", "add", "admin", "--role", "SystemAdministrator", "--password-stdin", stdin=ADMIN_PASSWORD + "\n"
+        db_url,
+        "users",
+        "add",
+        "admin",
+        "--role",
+        "SystemAdministrator",
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
     )
     admin_key = cli(db_url, "apikeys", "create", "admin")
     with running_server(db_url) as base_url:

@@ -8,7 +8,7 @@ import decimal  # noqa: F401
 from dataclasses import dataclass
 from typing import Optional
 
-import httpx
+import httpx2 as httpx
 import pytest
 from dataclasses_json import LetterCase, Undefined, dataclass_json
 from servicestack import IGet, IPatch, IPost, IReturn, JsonServiceClient, WebServiceException

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from gateway.passwords import hash_password
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.operations import SYSTEM_ADMINISTRATOR
-from gateway.passwords import hash_password
 from gateway.store import SqliteStore, open_store
 
 ADMIN_PASSWORD = "admin-pass-1"

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from wirecodecs import ValidationError
 
 from gateway.binding import flatten_params, overlay
 from gateway.dtos import ListAISessions, PatchAISession, SortOrders
-from wirecodecs import ValidationError
 
 
 def test_params_override_body_values_case_insensitively() -> None:

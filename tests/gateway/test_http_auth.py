@@ -56,7 +56,9 @@ def test_credentials_login_sets_ss_id_cookie_until_logout(client: TestClient, wo
 
 
 def test_login_via_api_authenticate(client: TestClient, world: World) -> None:
-    r = client.post("/api/Authenticate", json={"provider": "credentials", "UserName": "admin", "Password": ADMIN_PASSWORD})
+    r = client.post(
+        "/api/Authenticate", json={"provider": "credentials", "UserName": "admin", "Password": ADMIN_PASSWORD}
+    )
     assert r.status_code == 200 and r.json()["userName"] == "admin"
 
 

@@ -59,9 +59,7 @@ def test_body_over_the_limit_is_413(client: TestClient, world: World, session_id
     assert_untouched(client, world, session_id)
 
 
-def test_body_over_the_limit_without_content_length_is_413(
-    client: TestClient, world: World, session_id: str
-) -> None:
+def test_body_over_the_limit_without_content_length_is_413(client: TestClient, world: World, session_id: str) -> None:
     def chunks() -> object:
         for _ in range(70):
             yield b"x" * 1024
@@ -95,7 +93,9 @@ def test_wrong_verb_is_405_with_allow(client: TestClient, world: World, session_
 
 
 def test_batch_with_a_malformed_body_is_400(client: TestClient, world: World, session_id: str) -> None:
-    r = client.post("/api/PatchAISession[]", content=b'[{"sessionId":', headers={**world.admin, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/PatchAISession[]", content=b'[{"sessionId":', headers={**world.admin, "Content-Type": "application/json"}
+    )
     assert r.status_code == 400
     r = client.post("/api/PatchAISession[]", json={"sessionId": session_id}, headers=world.admin)
     assert r.status_code == 400

@@ -140,9 +140,7 @@ def test_list_pages_sorts_and_filters(client: TestClient, world: World) -> None:
     ).json()
     assert [i["purpose"] for i in desc["items"]] == ["p4", "p3", "p2", "p1", "p0"]
 
-    specific = client.get(
-        "/ai/sessions", params={"specificIds": f"{ids[0]},{ids[4]}"}, headers=world.admin
-    ).json()
+    specific = client.get("/ai/sessions", params={"specificIds": f"{ids[0]},{ids[4]}"}, headers=world.admin).json()
     assert sorted(i["id"] for i in specific["items"]) == sorted([ids[0], ids[4]])
 
 

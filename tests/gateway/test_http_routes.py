@@ -92,7 +92,9 @@ def test_method_override_by_header_query_and_form(client: TestClient, world: Wor
     assert r.status_code == 200 and r.json()["purpose"] == "h"
     r = client.post(f"/ai/sessions/{sid}?X-Http-Method-Override=PATCH", json={"purpose": "q"}, headers=world.admin)
     assert r.json()["purpose"] == "q"
-    r = client.post(f"/ai/sessions/{sid}", data={"X-Http-Method-Override": "PATCH", "purpose": "f"}, headers=world.admin)
+    r = client.post(
+        f"/ai/sessions/{sid}", data={"X-Http-Method-Override": "PATCH", "purpose": "f"}, headers=world.admin
+    )
     assert r.json()["purpose"] == "f"
 
 

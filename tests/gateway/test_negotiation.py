@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import pytest
-
-from gateway.negotiation import NegotiationInput, ServiceStackNegotiator
-from gateway.routing import RouteKind
 from wirecodecs import CodecRegistry, JsonCodec
+
+from gateway.errors import NotAcceptable, UnsupportedMediaType
+from gateway.negotiation import NegotiationInput, ServiceStackNegotiator, StrictNegotiator, make_negotiator
+from gateway.routing import RouteKind
 
 T = TypeVar("T")
 
@@ -49,9 +50,7 @@ def pick(
     accept: Sequence[str] = (),
     content_type: str | None = None,
 ) -> str:
-    return negotiator.response_codec(
-        NegotiationInput(path, suffix, kind, fmt, callback, accept, content_type)
-    ).format
+    return negotiator.response_codec(NegotiationInput(path, suffix, kind, fmt, callback, accept, content_type)).format
 
 
 def test_precedence_suffix_callback_format_path_accept() -> None:
@@ -107,3 +106,67 @@ def test_request_codec_uses_aliases_and_ignores_unknown_types() -> None:
     assert negotiator.request_codec("text/jsv; charset=utf-8") is registry.by_format("jsv")
     assert negotiator.request_codec("application/octet-stream") is None
     assert negotiator.request_codec(None) is None
+
+
+strict = StrictNegotiator(registry)
+
+
+def strict_pick(accept: Sequence[str] = (), **kwargs: Any) -> str:
+    defaults: dict[str, Any] = {
+        "path": "/ai/sessions/x",
+        "suffix_format": None,
+        "route_kind": RouteKind.CUSTOM,
+        "query_format": None,
+        "has_callback": False,
+        "content_type": None,
+    }
+    defaults.update(kwargs)
+    return strict.response_codec(NegotiationInput(accept=accept, **defaults)).format
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (["application/xml;q=0.5, application/jsv"], "jsv"),
+        (["application/xml, application/json;q=0.9"], "xml"),
+        # text/* matches every codec through a text/ alias or type; equal q goes to server order.
+        (["text/*"], "json"),
+        (["*/*"], "json"),
+        (["application/*;q=0.2, text/csv;q=0.3"], "csv"),
+        ([], "json"),
+    ],
+)
+def test_strict_honours_q_values_and_wildcards(accept: list[str], expected: str) -> None:
+    assert strict_pick(accept) == expected
+
+
+def test_strict_answers_406_when_nothing_is_acceptable() -> None:
+    with pytest.raises(NotAcceptable) as info:
+        strict_pick(["image/png"])
+    assert "application/json" in info.value.available
+    with pytest.raises(NotAcceptable):
+        strict_pick(["application/json;q=0"])
+    with pytest.raises(NotAcceptable):
+        strict_pick(["application/json"], query_format="yaml")
+
+
+def test_strict_explicit_format_must_be_acceptable() -> None:
+    assert strict_pick(["*/*"], suffix_format="xml") == "xml"
+    assert strict_pick([], suffix_format="xml") == "xml"
+    with pytest.raises(NotAcceptable):
+        strict_pick(["application/json"], suffix_format="xml")
+
+
+def test_strict_415_for_unknown_body_types() -> None:
+    with pytest.raises(UnsupportedMediaType):
+        strict.request_codec("application/octet-stream")
+    with pytest.raises(UnsupportedMediaType):
+        strict.request_codec(None)
+    assert strict.request_codec("text/xml") is registry.by_format("xml")
+
+
+def test_make_negotiator_by_mode() -> None:
+    assert isinstance(make_negotiator("servicestack", registry), ServiceStackNegotiator)
+    assert isinstance(make_negotiator("strict", registry), StrictNegotiator)
+    with pytest.raises(ValueError, match="unknown negotiation mode"):
+        make_negotiator("loose", registry)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from wirecodecs import DecodeError, JsonCodec, ValidationError
 
 from gateway.dtos import AISessionInfo, ListAISessions, ListResponse, PatchAISession, SortOrders
-from wirecodecs import DecodeError, JsonCodec, ValidationError
 
 codec = JsonCodec()
 

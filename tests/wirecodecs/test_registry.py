@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from wirecodecs import CodecRegistry, JsonCodec, default_registry
 
 
