@@ -57,7 +57,7 @@ def create_app(
             if owns_store:
                 active_store.close()
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/{path:path}", endpoint.handle, methods=_METHODS)], lifespan=lifespan)
     app.state.store = active_store
     app.state.settings = settings
     return app

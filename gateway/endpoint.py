@@ -27,11 +27,13 @@ from .errors import (
     RoleRequired,
     SerializationError,
     ServiceError,
+    ServiceUnavailable,
 )
 from .negotiation import FORM_MEDIA_TYPES, NegotiationInput, Negotiator
 from .operations import Handlers
 from .responses import Reply
 from .routing import RouteKind, RouteMatch, Router, split_suffix
+from .store.base import StoreUnavailable
 
 __all__ = ["Endpoint"]
 
@@ -112,7 +114,7 @@ class Endpoint:
         self._handlers = handlers
         self._max_body = max_body_bytes
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         query = request.query_params
         info = split_suffix(request.url.path, self._formats)
         method = (
@@ -167,6 +169,9 @@ class Endpoint:
             return reply.forbidden(exc.role)
         except ServiceError as exc:
             return self._error(reply, exc)
+        except StoreUnavailable as exc:
+            log.error("store unavailable on %s %s: %s", method, info.path, exc)
+            return self._error(reply, ServiceUnavailable("The data store is unavailable; try again later."))
         except Exception as exc:  # the last line of defence: log it, answer in the caller's format
             log.exception("unhandled error on %s %s", method, info.path)
             return reply.error(ResponseStatus(error_code=type(exc).__name__, message=str(exc)), 500)
