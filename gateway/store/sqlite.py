@@ -1,10 +1,12 @@
 """The embedded store: one SQLite file in WAL mode.
 
-Each worker thread gets its own connection (SQLite connections are not safe to share across
-threads mid-transaction); async methods run their queries on anyio's worker threads so the event
-loop never blocks on disk. Every write is one `BEGIN IMMEDIATE` transaction: writers queue on the
-database lock (up to the busy timeout) instead of failing, and `synchronous=FULL` makes an
-acknowledged write durable before the response leaves.
+- Writes from the service go to one writer thread that commits in groups (`writer.py`); with
+  `synchronous=FULL` the response leaves only after the write is on disk.
+- Point reads (a session by id, a user by key) run inline on the calling thread with that thread's
+  own connection: in WAL mode readers never wait for the writer, and a primary-key lookup costs
+  less than a hop to a worker thread. List queries, which can be large, run on a worker thread.
+- The synchronous admin methods (the CLI's) use plain `BEGIN IMMEDIATE` transactions and SQLite's
+  busy timeout, so they work beside a running server.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .base import (
     UserRecord,
 )
 from .migrations import MIGRATIONS
+from .writer import GroupCommitWriter
 
 __all__ = ["SqliteStore"]
 
@@ -85,6 +88,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._closed = False
         self._migrate(self._connection())
+        self._writer = GroupCommitWriter(self._open)
 
     # --- connections and transactions ---
 
@@ -148,10 +152,18 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
             raise StoreUnavailable(f"cannot open database {self.path!r}: {exc}") from None
 
-    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+    async def _in_worker_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+
+    def _read(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+        try:
+            row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"database error: {exc}") from None
+        return row
 
     def close(self) -> None:
+        self._writer.close()
         with self._lock:
             self._closed = True
             connections, self._connections = self._connections, []
@@ -209,9 +221,10 @@ class SqliteStore:
         row = conn.execute(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,)).fetchone()
         return None if row is None else _session(row)
 
-    def _create_session(self, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
+    async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
         session_id = _new_id()
-        with self._transaction(write=True) as conn:
+
+        def work(conn: sqlite3.Connection) -> SessionRecord:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
                 raise UnknownAccount(f"no account has id {account_id!r}")
             conn.execute(
@@ -220,21 +233,19 @@ class SqliteStore:
                 (session_id, account_id, purpose, now, now, actor_id, actor_id),
             )
             record = self._select_session(conn, session_id)
-        assert record is not None
-        return record
+            assert record is not None
+            return record
 
-    async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
-        return await self._run(self._create_session, account_id, purpose, actor_id, now)
-
-    def _get_session(self, session_id: str) -> SessionRecord | None:
-        with self._transaction(write=False) as conn:
-            return self._select_session(conn, session_id)
+        return await self._writer.submit(work)
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        return await self._run(self._get_session, session_id)
+        row = self._read(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,))
+        return None if row is None else _session(row)
 
-    def _patch_session(self, session_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord | None:
-        with self._transaction(write=True) as conn:
+    async def patch_session(
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+    ) -> SessionRecord | None:
+        def work(conn: sqlite3.Connection) -> SessionRecord | None:
             updated = conn.execute(
                 "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?,"
                 " last_modified_by = ? WHERE id = ?",
@@ -242,17 +253,13 @@ class SqliteStore:
             ).rowcount
             return self._select_session(conn, session_id) if updated else None
 
-    async def patch_session(
-        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
-    ) -> SessionRecord | None:
-        return await self._run(self._patch_session, session_id, purpose, actor_id, now)
-
-    def _delete_session(self, session_id: str) -> bool:
-        with self._transaction(write=True) as conn:
-            return conn.execute("DELETE FROM ai_sessions WHERE id = ?", (session_id,)).rowcount > 0
+        return await self._writer.submit(work)
 
     async def delete_session(self, session_id: str) -> bool:
-        return await self._run(self._delete_session, session_id)
+        def work(conn: sqlite3.Connection) -> bool:
+            return bool(conn.execute("DELETE FROM ai_sessions WHERE id = ?", (session_id,)).rowcount > 0)
+
+        return await self._writer.submit(work)
 
     def _list_sessions(self, query: SessionQuery) -> SessionPage:
         where: list[str] = []
@@ -290,32 +297,32 @@ class SqliteStore:
         return SessionPage(items=items, total_count=total, has_more=has_more)
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage:
-        return await self._run(self._list_sessions, query)
+        return await self._in_worker_thread(self._list_sessions, query)
 
     # --- IdentityStore ---
 
-    def _roles(self, conn: sqlite3.Connection, user_id: str) -> tuple[str, ...]:
-        rows = conn.execute("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", (user_id,)).fetchall()
-        return tuple(r["role"] for r in rows)
-
-    def _user_where(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
-        with self._transaction(write=False) as conn:
-            row = conn.execute(f"SELECT u.id, u.name, u.password_hash {clause}", params).fetchone()
-            if row is None:
-                return None
-            return UserRecord(id=row["id"], name=row["name"], roles=self._roles(conn, row["id"])), row["password_hash"]
+    def _user(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
+        # One statement (roles folded in with group_concat), so a lookup needs no explicit transaction.
+        row = self._read(
+            "SELECT u.id, u.name, u.password_hash,"
+            " (SELECT group_concat(role, char(31)) FROM user_roles WHERE user_id = u.id) AS roles"
+            f" {clause}",
+            params,
+        )
+        if row is None:
+            return None
+        roles = tuple(sorted(row["roles"].split("\x1f"))) if row["roles"] else ()
+        return UserRecord(id=row["id"], name=row["name"], roles=roles), row["password_hash"]
 
     async def user_by_name(self, name: str) -> tuple[UserRecord, str | None] | None:
-        return await self._run(self._user_where, "FROM users AS u WHERE u.name = ?", (name,))
+        return self._user("FROM users AS u WHERE u.name = ?", (name,))
 
     async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None:
-        found = await self._run(
-            self._user_where, "FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = ?", (key_hash,)
-        )
+        found = self._user("FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = ?", (key_hash,))
         return None if found is None else found[0]
 
-    def _create_login(self, user_id: str, login_id: str, expires_at: float) -> None:
-        with self._transaction(write=True) as conn:
+    async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
+        def work(conn: sqlite3.Connection) -> None:
             # Expired logins are swept as new ones arrive, so the table stays small without a job.
             conn.execute("DELETE FROM logins WHERE expires_at <= ?", (time.time(),))
             conn.execute(
@@ -323,20 +330,17 @@ class SqliteStore:
                 (_login_hash(login_id), user_id, expires_at),
             )
 
-    async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
-        await self._run(self._create_login, user_id, login_id, expires_at)
+        await self._writer.submit(work)
 
     async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
-        found = await self._run(
-            self._user_where,
+        found = self._user(
             "FROM logins AS l JOIN users AS u ON u.id = l.user_id WHERE l.login_hash = ? AND l.expires_at > ?",
             (_login_hash(login_id), now),
         )
         return None if found is None else found[0]
 
-    def _delete_login(self, login_id: str) -> None:
-        with self._transaction(write=True) as conn:
+    async def delete_login(self, login_id: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM logins WHERE login_hash = ?", (_login_hash(login_id),))
 
-    async def delete_login(self, login_id: str) -> None:
-        await self._run(self._delete_login, login_id)
+        await self._writer.submit(work)
