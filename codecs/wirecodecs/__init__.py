@@ -1,5 +1,6 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
+from ._convert import convert
 from .base import Codec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
 from .json import JsonCodec
@@ -15,6 +16,7 @@ __all__ = [
     "FieldError",
     "JsonCodec",
     "ValidationError",
+    "convert",
     "default_registry",
 ]
 
