@@ -55,3 +55,27 @@ def wire_equal(a: Any, b: Any) -> bool:
     """Equal as documents: compares the builtins a Struct encodes to, so two Structs of equal value
     but distinct generic aliases compare equal."""
     return bool(msgspec.to_builtins(a) == msgspec.to_builtins(b))
+
+
+def _blank_to_null(value: Any) -> Any:
+    if value == "":
+        return None
+    if isinstance(value, dict):
+        return {k: _blank_to_null(v) for k, v in value.items() if _blank_to_null(v) is not None}
+    if isinstance(value, list):
+        return [_blank_to_null(v) for v in value]
+    return value
+
+
+def csv_view(dto: Any) -> Any:
+    """What ServiceStack's CSV keeps of a DTO: the items of a DTO with a list member, and no
+    difference between an empty string and null at the top level of a cell."""
+    from wirecodecs.csv import _table_member
+
+    table = _table_member(type(dto))
+    if table is not None:
+        return [csv_view(item) for item in getattr(dto, table[0]) or []]
+    built = msgspec.to_builtins(dto)
+    if isinstance(built, dict):
+        return {k: (None if v == "" else v) for k, v in built.items() if v not in ("", None)}
+    return _blank_to_null(built)

@@ -15,7 +15,7 @@ from wirecodecs import default_registry
 
 from gateway.convert import convert_document, dto_types
 
-from ..strategies import TEXT, dto_strategy, wire_equal
+from ..strategies import TEXT, csv_view, dto_strategy, wire_equal
 from .conftest import World
 
 REGISTRY = default_registry()
@@ -36,6 +36,11 @@ def test_a_to_b_to_a_is_the_identity(type_name: str, source: str, target: str, d
     in_a = codec_a.encode(dto)
     in_b = convert_document(in_a, source=source, target=target, type_name=type_name, registry=REGISTRY)
     back = convert_document(in_b, source=target, target=source, type_name=type_name, registry=REGISTRY)
+    if "csv" in (source, target):
+        # ServiceStack's CSV cannot tell "" from null, and writes only the table of a DTO that has a
+        # list (ListResponse's counters are not in it): compare what CSV carries (docs/formats.md).
+        assert csv_view(codec_a.decode(back, tp)) == csv_view(dto)
+        return
     assert back == in_a
     assert wire_equal(codec_a.decode(back, tp), dto)
 
@@ -60,5 +65,7 @@ def test_http_request_in_one_format_response_in_another(
     assert r.status_code == 200, r.content
     assert r.headers["content-type"] == codec_b.content_type
     info = codec_b.decode(r.content, AISessionInfo)
-    # An empty string is a value, not an absent member: PATCH stores it.
-    assert info.purpose == purpose and info.id == created["id"]
+    # An empty string is a value, not an absent member: PATCH stores it. CSV alone cannot say ""
+    # (an empty cell is null), so through CSV an empty purpose leaves the field as it was (null).
+    expected = None if purpose == "" and "csv" in (source, target) else purpose
+    assert info.purpose == expected and info.id == created["id"]
