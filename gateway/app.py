@@ -34,7 +34,9 @@ def create_app(
     settings = settings or Settings()
     owns_store = store is None
     active_store = store if store is not None else open_store(settings.db_url)
-    codecs = registry if registry is not None else default_registry()
+    codecs = (
+        registry if registry is not None else default_registry(csv_neutralize_formulas=settings.csv_neutralize_formulas)
+    )
     auth = AuthService(
         active_store,
         login_ttl_seconds=settings.login_ttl_seconds,

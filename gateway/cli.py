@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--max-body-bytes", type=int, default=Settings.max_body_bytes)
     serve.add_argument("--negotiation", choices=NEGOTIATION_MODES, default=Settings.negotiation)
+    serve.add_argument(
+        "--csv-neutralize-formulas",
+        action="store_true",
+        help="prefix CSV cells starting with = + - @ with ' so spreadsheets do not run them",
+    )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
 
     convert = commands.add_parser("convert", help="re-encode a document from stdin in another format")
@@ -106,7 +111,12 @@ def _serve(args: argparse.Namespace) -> None:
 
     from .app import create_app
 
-    settings = Settings(db_url=args.db, max_body_bytes=args.max_body_bytes, negotiation=args.negotiation)
+    settings = Settings(
+        db_url=args.db,
+        max_body_bytes=args.max_body_bytes,
+        negotiation=args.negotiation,
+        csv_neutralize_formulas=args.csv_neutralize_formulas,
+    )
     # The app opens the store now, so a bad --db fails here with one line instead of inside uvicorn.
     app = create_app(settings)
     # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish, runs the lifespan

@@ -183,6 +183,7 @@ class Endpoint:
             path=info.path,
             query_string=incoming.query_string,
             operation_name=match.operation.name if match else None,
+            debug=query.get("debug", "").lower() in ("1", "true"),
         )
         try:
             body = await _read_body(incoming, self._max_body)

@@ -50,7 +50,7 @@ def headers(world: World, fmt: str) -> dict[str, str]:
 
 
 def test_every_format_has_fixtures() -> None:
-    assert set(FORMATS) >= {"json"}
+    assert set(FORMATS) >= {"json", "jsv", "csv"}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
