@@ -203,10 +203,15 @@ def _fields_plan(
 
 
 def _object(cls: Any, fields: tuple[Any, ...]) -> Converter:
-    exact, folded = _fields_plan(fields)
+    # Member plans are built on first use: a recursive type (a Node with a `child: Node`) would
+    # otherwise plan itself forever.
+    plans: list[Any] = []
     type_name = cls.__name__
 
     def convert_object(value: Any) -> Any:
+        if not plans:
+            plans.extend(_fields_plan(fields))
+        exact, folded = plans
         if type(value) is not dict:
             raise _Mismatch(f"expected an object for {type_name}, got {_kind(value)}")
         kwargs: dict[str, Any] = {}

@@ -39,7 +39,8 @@ def _bool(value: bool) -> str:
 
 
 def _bytes(value: bytes | bytearray | memoryview) -> str:
-    return base64.b64encode(bytes(value)).decode("ascii")
+    # Empty base64 is written `""`, as an empty string is, so it does not read back as null.
+    return base64.b64encode(bytes(value)).decode("ascii") or '""'
 
 
 def _uuid(value: uuid.UUID) -> str:
