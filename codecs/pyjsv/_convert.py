@@ -63,6 +63,12 @@ def _str(value: Any) -> str:
     return _text(value, "a string")
 
 
+def _optional_str(value: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise _Mismatch(f"expected a string, got {_kind(value)}")
+
+
 def _any(value: Any) -> Any:
     return value
 
@@ -242,6 +248,8 @@ def _union(options: list[tuple[mi.Type, Converter]]) -> Converter:
     candidates = [convert for info, convert in options if not isinstance(info, mi.NoneType)]
     if len(candidates) == 1:
         only = candidates[0]
+        if only is _str:
+            return _optional_str  # the most common member type, without the extra calls
 
         def convert_optional(value: Any) -> Any:
             return None if value is None else only(value)

@@ -21,6 +21,10 @@ _OBJECT_VALUE_END = re.compile(r"[,}]")
 _LIST_VALUE_END = re.compile(r"[,\]]")
 _BLANK_THEN_CLOSE = re.compile(r"\s*([}\]])")
 _SPACE = re.compile(r"\s*")
+_BLANK_OR_CLOSE = frozenset(" \t\r\n\f\v}]")
+# The common entry in one match: a bare key, then a bare value or a quoted one without doubled
+# quotes, then `,` or `}`. Anything else takes the general path below.
+_SIMPLE_ENTRY = re.compile(r'([^:,}"][^:,}"]*):(?:"([^"]*)"(?!")|([^"{\[,}][^,}]*))?(?=[,}])')
 
 
 def _describe(text: str, pos: int) -> str:
@@ -64,10 +68,21 @@ def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
             raise DecodeError(f"nesting deeper than {max_depth} levels", pos=pos)
         result: dict[str, Any] = {}
         pos += 1
-        blank = _BLANK_THEN_CLOSE.match(text, pos)
-        if blank is not None and blank.group(1) == "}":
-            return result, blank.end()
+        if pos < n and text[pos] in _BLANK_OR_CLOSE:
+            blank = _BLANK_THEN_CLOSE.match(text, pos)
+            if blank is not None and blank.group(1) == "}":
+                return result, blank.end()
+        simple = _SIMPLE_ENTRY.match
         while True:
+            m = simple(text, pos)
+            if m is not None:
+                quoted_value, bare_value = m.group(2, 3)
+                result[m.group(1)] = quoted_value if quoted_value is not None else bare_value
+                pos = m.end()
+                if text[pos] == ",":
+                    pos += 1
+                    continue
+                return result, pos + 1
             key_start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
             if key_start < n and text[key_start] == '"':
                 # A quoted key may hold the delimiters the writer quoted it for, `:` included.
@@ -101,11 +116,16 @@ def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
             raise DecodeError(f"nesting deeper than {max_depth} levels", pos=pos)
         result: list[Any] = []
         pos += 1
-        blank = _BLANK_THEN_CLOSE.match(text, pos)
-        if blank is not None and blank.group(1) == "]":
-            return result, blank.end()
+        if pos < n and text[pos] in _BLANK_OR_CLOSE:
+            blank = _BLANK_THEN_CLOSE.match(text, pos)
+            if blank is not None and blank.group(1) == "]":
+                return result, blank.end()
         while True:
-            item, pos = value(pos, _LIST_VALUE_END, depth)
+            # Lists of objects are the common case: skip the generic dispatch for them.
+            if pos < n and text[pos] == "{":
+                item, pos = obj(pos, depth + 1)
+            else:
+                item, pos = value(pos, _LIST_VALUE_END, depth)
             result.append(item)
             if pos >= n:
                 raise DecodeError("unterminated list: expected ',' or ']'", pos=pos)
