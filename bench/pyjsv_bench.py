@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     print(f"median of {args.repeat} runs, Python {sys.version.split()[0]}, pyjsv {pyjsv.__version__}")
-    print(f"{'case':<22}{'op':<8}{'library':<14}{'median µs':>12}{'× msgspec':>11}")
+    print(f"{'case':<22}{'op':<8}{'library':<14}{'median µs':>12}{'x msgspec':>11}")
     for name, value, tp in CASES:
         json_bytes = msgspec.json.encode(value)
         jsv_bytes = pyjsv.encode(value)
@@ -113,15 +113,15 @@ def main() -> None:
         }
         json_decoder = msgspec.json.Decoder(tp)
         decoders = {
-            "msgspec.json": lambda: json_decoder.decode(json_bytes),
-            "orjson": lambda: orjson.loads(json_bytes),
-            "pyjsv": lambda: pyjsv.decode(jsv_bytes, type=tp),
+            "msgspec.json": lambda d=json_decoder, b=json_bytes: d.decode(b),
+            "orjson": lambda b=json_bytes: orjson.loads(b),
+            "pyjsv": lambda b=jsv_bytes, t=tp: pyjsv.decode(b, type=t),
         }
         for op, fns in (("encode", encoders), ("decode", decoders)):
             times = {lib: median_seconds(fn, args.repeat) for lib, fn in fns.items()}
             for lib, seconds in times.items():
                 ratio = seconds / times["msgspec.json"]
-                print(f"{name:<22}{op:<8}{lib:<14}{seconds * 1e6:>12.1f}{ratio:>10.1f}×")
+                print(f"{name:<22}{op:<8}{lib:<14}{seconds * 1e6:>12.1f}{ratio:>10.1f}x")
 
 
 if __name__ == "__main__":
