@@ -149,3 +149,26 @@ def test_convert_reencodes_stdin(db: str) -> None:
 def test_convert_errors_exit_1(args: tuple[str, ...], stdin: str, message: str) -> None:
     done = run("convert", *args, stdin=stdin)
     assert done.returncode == 1 and message in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "stdin", "expected"),
+    [
+        ("json", "jsv", '{"sessionId":"s1","purpose":"a, b"}', '{sessionId:s1,purpose:"a, b"}\n'),
+        ("jsv", "csv", '{sessionId:s1,purpose:"a, b"}', 'SessionId,Purpose\r\ns1,"a, b"\r\n'),
+        ("csv", "json", 'SessionId,Purpose\r\ns1,"a, b"\r\n', '{"sessionId":"s1","purpose":"a, b"}\n'),
+    ],
+)
+def test_convert_between_registered_formats(source: str, target: str, stdin: str, expected: str) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "codecs")])
+    # Bytes, not text: CSV's CRLF row ends must reach the test untranslated.
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "convert", "--from", source, "--to", target, "--type", "PatchAISession"],
+        input=stdin.encode(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected.encode()
