@@ -34,7 +34,9 @@ def create_app(
     settings = settings or Settings()
     owns_store = store is None
     active_store = store if store is not None else open_store(settings.db_url)
-    codecs = registry if registry is not None else default_registry()
+    codecs = (
+        registry if registry is not None else default_registry(csv_neutralize_formulas=settings.csv_neutralize_formulas)
+    )
     auth = AuthService(
         active_store,
         login_ttl_seconds=settings.login_ttl_seconds,
@@ -57,7 +59,7 @@ def create_app(
             if owns_store:
                 active_store.close()
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)], lifespan=lifespan)
+    app = Starlette(routes=[Route("/{path:path}", endpoint.handle, methods=_METHODS)], lifespan=lifespan)
     app.state.store = active_store
     app.state.settings = settings
     return app

@@ -149,9 +149,11 @@ class AuthService:
 
     async def check_password(self, user_name: str, password: str) -> UserRecord | None:
         found = await self._store.user_by_name(user_name)
-        if found is None or found[1] is None:
+        if found is None:
             return None
         user, encoded = found
+        if encoded is None:
+            return None
         # scrypt is deliberately slow and memory-hard: keep it off the event loop.
         ok = await anyio.to_thread.run_sync(verify_password, password, encoded)
         return user if ok else None

@@ -102,6 +102,8 @@ def _convert_param(member: _Member, text: str) -> Any:
             return msgspec.convert(items, member.type, strict=False)
         if member.kind == "enum":
             return _enum_value(member.target, text)
+        if member.target is str:  # most members: nothing to convert
+            return text
         return msgspec.convert(text, member.type, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
         message = str(exc).split(" - at ", 1)[0]

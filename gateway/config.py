@@ -20,3 +20,5 @@ class Settings:
     auth_cache_seconds: float = 30.0
     #: "servicestack" (lenient, never 406/415) or "strict" (RFC 9110 Accept, 406 and 415).
     negotiation: str = "servicestack"
+    #: Prefix CSV cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`) with `'`.
+    csv_neutralize_formulas: bool = False

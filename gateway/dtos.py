@@ -136,8 +136,9 @@ class DeleteAISession(Dto):
 
 
 class SortOrders(enum.Enum):
-    ASCEND = "Ascend"
-    DESCEND = "Descend"
+    # Member names are the .NET names: JSV, XML and CSV write enums by name.
+    Ascend = "Ascend"
+    Descend = "Descend"
 
 
 Page = Annotated[int, Meta(description="The page of data to retrieve")]
@@ -163,7 +164,7 @@ class ListRequest(Dto):
     count_per_page: CountPerPage = field(default_factory=_zero)
     specific_ids: SpecificIds = None
     sort_field: SortField = None
-    sort_order: SortOrder = field(default_factory=lambda: SortOrders.ASCEND)
+    sort_order: SortOrder = field(default_factory=lambda: SortOrders.Ascend)
     simplified_paging: SimplifiedPaging = field(default_factory=_false)
 
 
@@ -177,7 +178,7 @@ class ListAISessions(Dto):
     count_per_page: CountPerPage = field(default_factory=_zero)
     specific_ids: SpecificIds = None
     sort_field: SortField = None
-    sort_order: SortOrder = field(default_factory=lambda: SortOrders.ASCEND)
+    sort_order: SortOrder = field(default_factory=lambda: SortOrders.Ascend)
     simplified_paging: SimplifiedPaging = field(default_factory=_false)
 
 

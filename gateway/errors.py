@@ -9,7 +9,8 @@
     ├── NotAcceptable             406  NotAcceptable (strict negotiation only)
     ├── UnsupportedMediaType      415  UnsupportedMediaType (strict negotiation only)
     ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
-    └── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
+    ├── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
+    └── ServiceUnavailable        503  ServiceUnavailable (the store cannot be reached)
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
     RoleRequired                  403  text/plain "Forbidden…" (short-circuit, not an ErrorResponse)
 
@@ -35,6 +36,7 @@ __all__ = [
     "RoleRequired",
     "SerializationError",
     "ServiceError",
+    "ServiceUnavailable",
     "UnsupportedMediaType",
 ]
 
@@ -140,6 +142,13 @@ class OperationNotImplemented(ServiceError):
 class InvalidCredentials(ServiceError):
     status_code = 401
     error_code = "Unauthorized"
+
+
+class ServiceUnavailable(ServiceError):
+    """The store cannot be reached (disk gone, database locked beyond the busy timeout)."""
+
+    status_code = 503
+    error_code = "ServiceUnavailable"
 
 
 class AuthRequired(Exception):

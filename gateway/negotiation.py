@@ -80,10 +80,9 @@ class ServiceStackNegotiator:
             if codec is not None:
                 return codec
         first = request.path.lstrip("/").split("/", 1)[0]
-        if 3 <= len(first) <= 4:
-            codec = registry.by_format(first)
-            if codec is not None:
-                return codec
+        codec = registry.by_format(first) if first else None
+        if codec is not None:
+            return codec
         if request.route_kind is RouteKind.API:
             return self._json
         return self._from_accept(request.accept, request.content_type)

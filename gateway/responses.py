@@ -26,7 +26,7 @@ def sanitize_callback(name: str) -> str:
 class Reply:
     """Everything the rendering needs to know about the request it answers."""
 
-    __slots__ = ("callback", "codec", "method", "operation_name", "path", "query_string")
+    __slots__ = ("callback", "codec", "debug", "method", "operation_name", "path", "query_string")
 
     def __init__(
         self,
@@ -37,8 +37,11 @@ class Reply:
         path: str,
         query_string: str,
         operation_name: str | None = None,
+        debug: bool = False,
     ) -> None:
         self.codec = codec
+        #: `?debug=1`: a codec with a pretty form (JSV) answers in it, as text/plain.
+        self.debug = debug
         self.callback = sanitize_callback(callback) if callback else None
         self.method = method
         self.path = path
@@ -46,7 +49,11 @@ class Reply:
         self.operation_name = operation_name
 
     def _headers(self) -> dict[str, str]:
-        return {"Vary": "Accept"}
+        headers = {"Vary": "Accept"}
+        if self.codec.format == "csv" and self.operation_name and not self.callback:
+            # CsvFormat offers the response as a download named after the operation.
+            headers["Content-Disposition"] = f"attachment;filename={self.operation_name}.csv"
+        return headers
 
     def body(
         self,
@@ -61,8 +68,12 @@ class Reply:
         if headers:
             all_headers.update(headers)
         encoded = self.codec.encode(payload)
+        pretty = getattr(self.codec, "pretty", None) if self.debug else None
         if self.callback:
             response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE)
+        elif pretty is not None:
+            all_headers.pop("Content-Disposition", None)
+            response = Response(pretty(encoded).encode("utf-8"), status_code, all_headers, "text/plain")
         else:
             all_headers["Content-Type"] = self.codec.content_type
             response = Response(encoded, status_code, all_headers)

@@ -96,7 +96,7 @@ class SessionService:
             account_ids=tuple(request.account_ids or ()),
             specific_ids=tuple(request.specific_ids or ()),
             sort_key=sort_key,
-            descending=request.sort_order is SortOrders.DESCEND,
+            descending=request.sort_order is SortOrders.Descend,
             offset=0 if request.all else request.page * per_page,
             limit=None if request.all else per_page,
             count_total=not request.simplified_paging,

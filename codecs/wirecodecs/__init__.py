@@ -1,8 +1,11 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
+from ._convert import convert
 from .base import Codec
+from .csv import CsvCodec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
 from .json import JsonCodec
+from .jsv import JsvCodec
 from .registry import ENTRY_POINT_GROUP, CodecRegistry
 
 __all__ = [
@@ -10,17 +13,20 @@ __all__ = [
     "Codec",
     "CodecError",
     "CodecRegistry",
+    "CsvCodec",
     "DecodeError",
     "EncodeError",
     "FieldError",
     "JsonCodec",
+    "JsvCodec",
     "ValidationError",
+    "convert",
     "default_registry",
 ]
 
 
-def default_registry() -> CodecRegistry:
+def default_registry(*, csv_neutralize_formulas: bool = False) -> CodecRegistry:
     """The built-in codecs in ServiceStack's preference order, then any installed by entry point."""
-    registry = CodecRegistry([JsonCodec()])
+    registry = CodecRegistry([JsonCodec(), JsvCodec(), CsvCodec(neutralize_formulas=csv_neutralize_formulas)])
     registry.load_entry_points()
     return registry

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 __all__ = [
+    "SORTABLE_FIELDS",
     "AccountRecord",
     "DuplicateName",
     "IdentityStore",
@@ -22,7 +23,6 @@ __all__ = [
     "UnknownAccount",
     "UnknownUser",
     "UserRecord",
-    "SORTABLE_FIELDS",
 ]
 
 
@@ -110,9 +110,7 @@ class SessionPage:
 class SessionStore(Protocol):
     """AI sessions and the accounts they belong to."""
 
-    async def create_session(
-        self, *, account_id: str, purpose: str | None, actor_id: str, now: str
-    ) -> SessionRecord:
+    async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
         """Insert a session; raises UnknownAccount if `account_id` names no account."""
         ...
 

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gateway.passwords import hash_password
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.operations import SYSTEM_ADMINISTRATOR
+from gateway.passwords import hash_password
 from gateway.store import SqliteStore, open_store
 
 ADMIN_PASSWORD = "admin-pass-1"
 USER_PASSWORD = "user-pass-1"
+# scrypt is slow on purpose: hash once per test run, not once per test.
+_ADMIN_HASH = hash_password(ADMIN_PASSWORD)
+_USER_HASH = hash_password(USER_PASSWORD)
 
 
 @dataclass
@@ -50,8 +53,8 @@ def world(tmp_path: Path) -> Iterator[World]:
     db_url = f"sqlite:///{tmp_path / 'gateway.db'}"
     store = open_store(db_url)
     account = store.add_account("Acme Voice")
-    admin = store.add_user("admin", [SYSTEM_ADMINISTRATOR], hash_password(ADMIN_PASSWORD))
-    user = store.add_user("clerk", ["Clerk"], hash_password(USER_PASSWORD))
+    admin = store.add_user("admin", [SYSTEM_ADMINISTRATOR], _ADMIN_HASH)
+    user = store.add_user("clerk", ["Clerk"], _USER_HASH)
     world = World(
         store=store,
         db_url=db_url,

@@ -31,7 +31,7 @@ def test_lists_enums_bools_and_ints_convert_from_text() -> None:
     )
     assert bound.account_ids == ["a", "b"]
     assert bound.specific_ids == ["x", "y"]
-    assert bound.sort_order is SortOrders.DESCEND
+    assert bound.sort_order is SortOrders.Descend
     assert bound.all is True and bound.page == 3
 
 

@@ -22,7 +22,7 @@ def assert_untouched(client: TestClient, world: World, session_id: str) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b"not json", b'{"purpose":}', b"\xff\xfe\x00", b'{"purpose":"x"', b"[" * 100_000, b'{"purpose":"a"}x'],
+    [b"{", b"not json", b'{"purpose":}', b"\xff\xfe\x00", b'{"purpose":"x"', b"[" * 60_000, b'{"purpose":"a"}x'],
 )
 def test_undecodable_body_is_400_serialization_exception(
     client: TestClient, world: World, session_id: str, body: bytes
@@ -106,3 +106,10 @@ def test_predefined_route_without_session_id_is_400(client: TestClient, world: W
     r = client.patch("/api/PatchAISession", json={"purpose": "x"}, headers=world.admin)
     assert r.status_code == 400
     assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "sessionId"
+
+
+def test_an_unreachable_store_is_503_in_the_callers_format(client: TestClient, world: World) -> None:
+    world.store.close()
+    r = client.get("/ai/sessions", headers={**world.admin, "Accept": "application/json"})
+    assert r.status_code == 503
+    assert r.json()["responseStatus"]["errorCode"] == "ServiceUnavailable"

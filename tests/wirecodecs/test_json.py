@@ -26,7 +26,7 @@ def test_decode_matches_member_names_case_insensitively_and_ignores_unknown() ->
 
 def test_decode_converts_scalars_leniently() -> None:
     dto = codec.decode(b'{"page":"2","all":"true","sortOrder":"Descend"}', ListAISessions)
-    assert (dto.page, dto.all, dto.sort_order) == (2, True, SortOrders.DESCEND)
+    assert (dto.page, dto.all, dto.sort_order) == (2, True, SortOrders.Descend)
 
 
 @pytest.mark.parametrize("body", [b"{", b"nope", b"\xff\xfe", b'{"a":}', b"[" * 200_000])

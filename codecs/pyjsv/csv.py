@@ -1,0 +1,308 @@
+"""ServiceStack's CSV dialect (CsvSerializer): a header of member names, one row per record, CRLF
+after every row, cells quoted only when they must be, and nested values written as JSV in a cell.
+
+    >>> pyjsv.csv.dumps([Point(x=1, y=2)])
+    'x,y\\r\\n1,2\\r\\n'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeVar, get_args, get_origin, overload
+
+import msgspec
+from msgspec import inspect as mi
+
+from ._convert import convert
+from ._errors import DecodeError, EncodeError
+from ._reader import parse
+from ._writer import write
+
+__all__ = ["dumps", "loads"]
+
+T = TypeVar("T")
+
+ROW_SEPARATOR = "\r\n"
+_NEEDS_QUOTES = re.compile(r'[",\r\n]').search
+#: Characters a spreadsheet may treat as the start of a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+HeaderCase = Literal["wire", "pascal"]
+
+
+def _field(text: str) -> str:
+    """CsvWriter's escaping: quote on `"`, `,`, CR or LF, or a leading `[` / `{`."""
+    if _NEEDS_QUOTES(text) is not None or text[:1] in ("[", "{"):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _cell(value: Any, neutralize: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, enum.Enum):
+        text = value  # strings are CSV-escaped, not JSV-encoded
+    else:
+        text = write(value)
+        # Nested values are their JSV text with any outer quotes removed (StripQuotes).
+        if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+            text = text[1:-1].replace('""', '"')
+    if neutralize and text.startswith(_FORMULA_START):
+        text = "'" + text
+    return _field(text)
+
+
+def _is_record(value: Any) -> bool:
+    return isinstance(value, msgspec.Struct | Mapping) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
+
+
+def _columns_of_type(tp: Any) -> list[tuple[str, str]] | None:
+    """(attribute, wire name) pairs for a record type, or None for anything else."""
+    info = mi.type_info(tp)
+    while isinstance(info, mi.Metadata):
+        info = info.type
+    if isinstance(info, mi.StructType | mi.DataclassType):
+        return [(f.name, f.encode_name) for f in info.fields]
+    return None
+
+
+def _record_columns(record: Any) -> list[tuple[str, str]]:
+    if isinstance(record, msgspec.Struct):
+        cls = type(record)
+        return list(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+    if dataclasses.is_dataclass(record):
+        return [(f.name, f.name) for f in dataclasses.fields(record)]
+    raise EncodeError(f"not a record: {type(record).__qualname__}")
+
+
+def _header(name: str, case: HeaderCase) -> str:
+    # Headers are written raw, as CsvSerializer writes property names.
+    return name[:1].upper() + name[1:] if case == "pascal" else name
+
+
+def _table(records: Sequence[Any], columns: list[tuple[str, str]], case: HeaderCase, neutralize: bool) -> str:
+    lines = [",".join(_header(wire, case) for _, wire in columns)]
+    for record in records:
+        lines.append(",".join(_cell(getattr(record, attr, None), neutralize) for attr, _ in columns))
+    return ROW_SEPARATOR.join(lines) + ROW_SEPARATOR
+
+
+def _mapping_table(records: Sequence[Mapping[Any, Any]], neutralize: bool) -> str:
+    # The header is the sorted union of every record's keys; missing keys give empty cells.
+    keys = sorted({str(k) for record in records for k in record})
+    lines = [",".join(keys)]
+    for record in records:
+        by_text = {str(k): v for k, v in record.items()}
+        lines.append(",".join(_cell(by_text.get(k), neutralize) for k in keys))
+    return ROW_SEPARATOR.join(lines) + ROW_SEPARATOR
+
+
+def dumps(
+    obj: Any,
+    *,
+    item_type: Any = None,
+    header_case: HeaderCase = "wire",
+    neutralize_formulas: bool = False,
+) -> str:
+    """CSV text for `obj`.
+
+    - a sequence of records (Structs, dataclasses, mappings): header + one row each;
+    - one record: header + one row;
+    - a sequence of scalars: one row, no header; one scalar: its JSV text alone.
+
+    `item_type` gives the header of an empty sequence. `header_case="pascal"` upper-cases the first
+    letter of each member name, giving .NET property names from camelCase Structs.
+    `neutralize_formulas` prefixes cells that start like a spreadsheet formula with `'`.
+    """
+    if obj is None:
+        return ""
+    if isinstance(obj, list | tuple | set | frozenset):
+        items = list(obj)
+        if not items:
+            columns = _columns_of_type(item_type) if item_type is not None else None
+            return _table([], columns, header_case, neutralize_formulas) if columns else ""
+        if all(isinstance(item, Mapping) for item in items):
+            return _mapping_table(items, neutralize_formulas)
+        if _is_record(items[0]):
+            return _table(items, _record_columns(items[0]), header_case, neutralize_formulas)
+        return ",".join(_cell(item, neutralize_formulas) for item in items) + ROW_SEPARATOR
+    if isinstance(obj, Mapping):
+        return _mapping_table([obj], neutralize_formulas)
+    if _is_record(obj):
+        return _table([obj], _record_columns(obj), header_case, neutralize_formulas)
+    return write(obj)
+
+
+# --- reading ---
+
+
+def _records(text: str) -> list[str]:
+    """Split into records at LF outside quotes (a CR before it dropped); empty lines are skipped."""
+    records: list[str] = []
+    start = 0
+    in_quotes = False
+    pos = 0
+    n = len(text)
+    while pos < n:
+        quote_at = text.find('"', pos)
+        newline_at = text.find("\n", pos)
+        if in_quotes:
+            if quote_at == -1:
+                break  # an unterminated quote runs to the end
+            in_quotes = False
+            pos = quote_at + 1
+            continue
+        if newline_at != -1 and (quote_at == -1 or newline_at < quote_at):
+            line = text[start:newline_at]
+            if line.endswith("\r"):
+                line = line[:-1]
+            if line:
+                records.append(line)
+            start = pos = newline_at + 1
+            continue
+        if quote_at == -1:
+            break
+        in_quotes = True
+        pos = quote_at + 1
+    tail = text[start:]
+    if tail.endswith("\r"):
+        tail = tail[:-1]
+    if tail:
+        records.append(tail)
+    return records
+
+
+def _bracket_end(line: str, start: int) -> int:
+    """Index just past the bracket matching line[start], ignoring brackets in quotes; -1 if none."""
+    depth = 0
+    in_quotes = False
+    for i in range(start, len(line)):
+        ch = line[i]
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif in_quotes:
+            continue
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def _fields(line: str) -> list[str | None]:
+    fields: list[str | None] = []
+    pos = 0
+    n = len(line)
+    while True:
+        if pos >= n:
+            fields.append(None)
+            break
+        ch = line[pos]
+        if ch == '"':
+            end = pos + 1
+            while True:
+                end = line.find('"', end)
+                if end == -1:
+                    raise DecodeError("unterminated quoted CSV field", pos=pos)
+                if end + 1 < n and line[end + 1] == '"':
+                    end += 2
+                    continue
+                break
+            fields.append(line[pos + 1 : end].replace('""', '"'))
+            pos = end + 1
+            if pos < n and line[pos] != ",":
+                raise DecodeError(f"expected ',' after a quoted CSV field, found {line[pos]!r}", pos=pos)
+        else:
+            end = _bracket_end(line, pos) if ch in "{[" else -1
+            if end == -1 or (end < n and line[end] != ","):
+                comma = line.find(",", pos)
+                end = n if comma == -1 else comma
+            fields.append(line[pos:end] or None)
+            pos = end
+        if pos >= n:
+            break
+        pos += 1  # the separator
+        if pos == n:
+            fields.append(None)  # a trailing separator adds a null field
+            break
+    return fields
+
+
+def _scalar_columns(tp: Any) -> tuple[Any, set[str]] | None:
+    """For a record type: the type itself and the lower-cased names of its scalar members."""
+    info = mi.type_info(tp)
+    while isinstance(info, mi.Metadata):
+        info = info.type
+    if not isinstance(info, mi.StructType | mi.DataclassType):
+        return None
+    scalar: set[str] = set()
+    for f in info.fields:
+        member = f.type
+        while isinstance(member, mi.Metadata):
+            member = member.type
+        options = member.types if isinstance(member, mi.UnionType) else (member,)
+        if not any(isinstance(o, _NESTED) for o in options):
+            scalar.update({f.name.lower(), f.encode_name.lower()})
+    return tp, scalar
+
+
+_NESTED = (
+    mi.ListType,
+    mi.DictType,
+    mi.StructType,
+    mi.DataclassType,
+    mi.SetType,
+    mi.FrozenSetType,
+    mi.TupleType,
+    mi.VarTupleType,
+    mi.AnyType,
+)
+
+
+def _row(header: list[str], cells: list[str | None], scalar: set[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=False):
+        # Nested members hold JSV; scalar members are the cell text itself.
+        row[name] = cell if cell is None or name.lower() in scalar else parse(cell)
+    return row
+
+
+@overload
+def loads(text: str) -> Any: ...
+@overload
+def loads(text: str, *, type: type[T]) -> T: ...
+@overload
+def loads(text: str, *, type: Any) -> Any: ...
+def loads(text: str, *, type: Any = Any) -> Any:
+    """Read CSV. With a record type (or `list[Record]`), the header names members
+    (case-insensitively, unknown columns ignored) and each cell is read with the JSV reader;
+    untyped, rows come back as dicts of strings (None for empty cells)."""
+    try:
+        records = _records(text)
+        if not records:
+            return None
+        origin = get_origin(type)
+        item_type = get_args(type)[0] if origin in (list, tuple, set, frozenset) and get_args(type) else None
+        target = item_type if item_type is not None else type
+        plan = _scalar_columns(target) if target is not Any else None
+        if plan is None and target is not Any:
+            # Scalars: one line is one row of values; several lines are one value each.
+            values: list[Any] = _fields(records[0]) if len(records) == 1 else [_fields(r)[0] for r in records]
+            return convert(values if item_type is not None else values[0], type)
+        header = [name.strip() for name in _fields(records[0]) if name is not None]
+        scalar = plan[1] if plan is not None else {h.lower() for h in header}
+        rows = [_row(header, _fields(line), scalar) for line in records[1:]]
+        if target is Any:
+            return rows
+        if item_type is not None:
+            return convert(rows, type)
+        return convert(rows[0], type) if rows else None
+    except RecursionError:
+        raise DecodeError("CSV cell nested too deeply") from None

@@ -1,0 +1,94 @@
+"""CSV as ServiceStack's CsvFormat writes responses, through pyjsv.csv.
+
+- A DTO with a list member (ListResponse) is that list's table; `responseStatus` never counts.
+- Any other DTO is a header and one row; an ErrorResponse is thus the one-column table
+  `ResponseStatus` holding the status as JSV.
+- Headers are .NET property names (PascalCase), rows end in CRLF, nested values are JSV in a cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+import pyjsv
+from msgspec import inspect as mi
+
+from .errors import DecodeError, FieldError, ValidationError
+
+__all__ = ["CsvCodec"]
+
+T = TypeVar("T")
+
+_SKIPPED = "responseStatus"
+
+
+def _unwrap(info: mi.Type) -> mi.Type:
+    while isinstance(info, mi.Metadata):
+        info = info.type
+    if isinstance(info, mi.UnionType):
+        options = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        if len(options) == 1:
+            return _unwrap(options[0])
+    return info
+
+
+def _table_member(tp: Any) -> tuple[str, Any] | None:
+    """The first list member of a Struct type (the table it is written as), if any, with the item
+    type when it is known (a bare generic like `ListResponse` leaves it as None)."""
+    info = _unwrap(mi.type_info(tp))
+    if not isinstance(info, mi.StructType):
+        return None
+    for f in info.fields:
+        if f.encode_name == _SKIPPED:
+            continue
+        member = _unwrap(f.type)
+        if isinstance(member, mi.ListType):
+            item = _unwrap(member.item_type)
+            # Lists of records are tables; a list of scalars (AuthenticateResponse.roles) is a cell.
+            if isinstance(item, mi.StructType):
+                return f.name, item.cls
+            if isinstance(item, mi.AnyType):
+                return f.name, None
+    return None
+
+
+class CsvCodec:
+    format: str = "csv"
+    media_type: str = "text/csv"
+    media_types: tuple[str, ...] = ("text/csv",)
+    content_type: str = "text/csv"
+
+    def __init__(self, *, neutralize_formulas: bool = False) -> None:
+        #: Prefix cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with `'`.
+        self.neutralize_formulas = neutralize_formulas
+
+    def encode(self, obj: Any) -> bytes:
+        target: Any = obj
+        item_type = None
+        if isinstance(obj, msgspec.Struct):
+            table = _table_member(type(obj))
+            if table is not None:
+                target, item_type = getattr(obj, table[0]) or [], table[1]
+        text = pyjsv.csv.dumps(
+            target, item_type=item_type, header_case="pascal", neutralize_formulas=self.neutralize_formulas
+        )
+        return text.encode("utf-8")
+
+    def decode(self, data: bytes, type: type[T]) -> T:
+        try:
+            text = data.decode("utf-8")
+            table = _table_member(type)
+            if table is not None:
+                item_type = table[1] if table[1] is not None else Any
+                rows = pyjsv.csv.loads(text, type=list[item_type]) or []  # type: ignore[valid-type]
+                return type(**{table[0]: rows})
+            result = pyjsv.csv.loads(text, type=type)
+            return result if result is not None else type()
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"invalid UTF-8 at byte {exc.start}") from None
+        except pyjsv.DecodeError as exc:
+            if exc.path and exc.path != "$":
+                path = exc.path.removeprefix("$").removeprefix(".").lstrip("[0123456789]").removeprefix(".")
+                raise ValidationError(str(exc), [FieldError(path or exc.path, exc.message)]) from None
+            raise DecodeError(str(exc)) from None

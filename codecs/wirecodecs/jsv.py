@@ -1,0 +1,38 @@
+"""JSV, ServiceStack's compact text format, through pyjsv: camelCase members (a .NET Core host's
+default), strings quoted only when they must be."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import pyjsv
+
+from .errors import DecodeError, FieldError, ValidationError
+
+__all__ = ["JsvCodec"]
+
+T = TypeVar("T")
+
+
+class JsvCodec:
+    format: str = "jsv"
+    media_type: str = "application/jsv"
+    media_types: tuple[str, ...] = ("application/jsv", "text/jsv")
+    # ServiceStack appends a charset to JSON only.
+    content_type: str = "application/jsv"
+
+    def encode(self, obj: Any) -> bytes:
+        return pyjsv.encode(obj)
+
+    def decode(self, data: bytes, type: type[T]) -> T:
+        try:
+            return pyjsv.decode(data, type=type)
+        except pyjsv.DecodeError as exc:
+            if exc.path and exc.path != "$":
+                path = exc.path.removeprefix("$").removeprefix(".")
+                raise ValidationError(str(exc), [FieldError(path, exc.message)]) from None
+            raise DecodeError(str(exc)) from None
+
+    def pretty(self, data: bytes) -> str:
+        """The `?debug=1` form: ServiceStack's JsvFormatter layout."""
+        return pyjsv.format(data.decode("utf-8"))

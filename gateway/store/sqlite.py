@@ -1,0 +1,346 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+- Writes from the service go to one writer thread that commits in groups (`writer.py`); with
+  `synchronous=FULL` the response leaves only after the write is on disk.
+- Point reads (a session by id, a user by key) run inline on the calling thread with that thread's
+  own connection: in WAL mode readers never wait for the writer, and a primary-key lookup costs
+  less than a hop to a worker thread. List queries, which can be large, run on a worker thread.
+- The synchronous admin methods (the CLI's) use plain `BEGIN IMMEDIATE` transactions and SQLite's
+  busy timeout, so they work beside a running server.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from ..apikeys import generate_api_key, hash_api_key
+from ..clock import utc_now_iso
+from .base import (
+    SORTABLE_FIELDS,
+    AccountRecord,
+    DuplicateName,
+    SessionPage,
+    SessionQuery,
+    SessionRecord,
+    StoreUnavailable,
+    UnknownAccount,
+    UnknownUser,
+    UserRecord,
+)
+from .migrations import MIGRATIONS
+from .writer import GroupCommitWriter
+
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
+
+_SESSION_COLUMNS = """
+    s.id AS id, s.account_id AS account_id, a.name AS account_name, s.purpose AS purpose,
+    s.date_created AS date_created, s.date_last_modified AS date_last_modified,
+    s.created_by AS created_by, s.last_modified_by AS last_modified_by
+"""
+_SESSION_FROM = "FROM ai_sessions AS s JOIN accounts AS a ON a.id = s.account_id"
+
+
+def _new_id() -> str:
+    # ServiceStack's default Guid text is 32 hex digits (format "N").
+    return uuid.uuid4().hex
+
+
+def _login_hash(login_id: str) -> str:
+    # Login tokens are bearer secrets like API keys: keep only their digest at rest.
+    return hashlib.sha256(login_id.encode("utf-8")).hexdigest()
+
+
+def _session(row: sqlite3.Row) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        account_id=row["account_id"],
+        account_name=row["account_name"],
+        purpose=row["purpose"],
+        date_created=row["date_created"],
+        date_last_modified=row["date_last_modified"],
+        created_by=row["created_by"],
+        last_modified_by=row["last_modified_by"],
+    )
+
+
+class SqliteStore:
+    """`SessionStore` and `IdentityStore` over one SQLite file, plus the admin operations the CLI
+    uses. Opening it creates the file if needed and applies pending migrations."""
+
+    def __init__(self, path: str, *, busy_timeout_seconds: float = 30.0) -> None:
+        self.path = path
+        self._busy_timeout = busy_timeout_seconds
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._migrate(self._connection())
+        self._writer = GroupCommitWriter(self._open)
+
+    # --- connections and transactions ---
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves. check_same_thread=False only so
+            # close() may close every thread's connection at shutdown.
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open database {self.path!r}: {exc}") from None
+        return conn
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"database error: {exc}") from None
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                conn.execute("ROLLBACK")
+                raise StoreUnavailable(
+                    f"database {self.path!r} has schema version {version}; this gateway knows up to {len(MIGRATIONS)}"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                # executescript() would COMMIT first; run statement by statement inside our transaction.
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreUnavailable(f"cannot open database {self.path!r}: {exc}") from None
+
+    async def _in_worker_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+
+    def _read(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+        try:
+            row: sqlite3.Row | None = self._connection().execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"database error: {exc}") from None
+        return row
+
+    def close(self) -> None:
+        self._writer.close()
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    # --- admin operations (synchronous: the CLI and tests call them directly) ---
+
+    def add_account(self, name: str) -> AccountRecord:
+        record = AccountRecord(id=_new_id(), name=name)
+        try:
+            with self._transaction(write=True) as conn:
+                conn.execute(
+                    "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)", (record.id, name, utc_now_iso())
+                )
+        except sqlite3.IntegrityError:
+            raise DuplicateName(f"an account named {name!r} already exists") from None
+        return record
+
+    def add_user(self, name: str, roles: Sequence[str] = (), password_hash: str | None = None) -> UserRecord:
+        record = UserRecord(id=_new_id(), name=name, roles=tuple(dict.fromkeys(roles)))
+        try:
+            with self._transaction(write=True) as conn:
+                conn.execute(
+                    "INSERT INTO users (id, name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                    (record.id, name, password_hash, utc_now_iso()),
+                )
+                conn.executemany(
+                    "INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [(record.id, r) for r in record.roles]
+                )
+        except sqlite3.IntegrityError:
+            raise DuplicateName(f"a user named {name!r} already exists") from None
+        return record
+
+    def add_api_key(self, user_name: str) -> str:
+        """Create an API key for the user; returns the key, which is stored only as a hash."""
+        key = generate_api_key()
+        with self._transaction(write=True) as conn:
+            row = conn.execute("SELECT id FROM users WHERE name = ?", (user_name,)).fetchone()
+            if row is None:
+                raise UnknownUser(f"no user named {user_name!r}")
+            conn.execute(
+                "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (?, ?, ?)",
+                (hash_api_key(key), row["id"], utc_now_iso()),
+            )
+        return key
+
+    def account_exists(self, account_id: str) -> bool:
+        with self._transaction(write=False) as conn:
+            return conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is not None
+
+    # --- SessionStore ---
+
+    def _select_session(self, conn: sqlite3.Connection, session_id: str) -> SessionRecord | None:
+        row = conn.execute(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,)).fetchone()
+        return None if row is None else _session(row)
+
+    async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
+        session_id = _new_id()
+
+        def work(conn: sqlite3.Connection) -> SessionRecord:
+            if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
+                raise UnknownAccount(f"no account has id {account_id!r}")
+            conn.execute(
+                "INSERT INTO ai_sessions (id, account_id, purpose, date_created, date_last_modified, created_by,"
+                " last_modified_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, account_id, purpose, now, now, actor_id, actor_id),
+            )
+            record = self._select_session(conn, session_id)
+            assert record is not None
+            return record
+
+        return await self._writer.submit(work)
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        row = self._read(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,))
+        return None if row is None else _session(row)
+
+    async def patch_session(
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+    ) -> SessionRecord | None:
+        def work(conn: sqlite3.Connection) -> SessionRecord | None:
+            updated = conn.execute(
+                "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?,"
+                " last_modified_by = ? WHERE id = ?",
+                (purpose, now, actor_id, session_id),
+            ).rowcount
+            return self._select_session(conn, session_id) if updated else None
+
+        return await self._writer.submit(work)
+
+    async def delete_session(self, session_id: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            return bool(conn.execute("DELETE FROM ai_sessions WHERE id = ?", (session_id,)).rowcount > 0)
+
+        return await self._writer.submit(work)
+
+    def _list_sessions(self, query: SessionQuery) -> SessionPage:
+        where: list[str] = []
+        params: list[Any] = []
+        # json_each binds a whole id list as one parameter: no limit on the number of ids.
+        if query.account_ids:
+            where.append("s.account_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(query.account_ids)))
+        if query.specific_ids:
+            where.append("s.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(query.specific_ids)))
+        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        # The column comes from a fixed whitelist, never from the request text.
+        column = SORTABLE_FIELDS[query.sort_key]
+        direction = "DESC" if query.descending else "ASC"
+        order_sql = f"ORDER BY {column} {direction}, id {direction}"
+        page_sql = ""
+        page_params: list[Any] = []
+        if query.limit is not None:
+            # One row beyond the page tells whether more pages exist without counting.
+            page_sql = "LIMIT ? OFFSET ?"
+            page_params = [query.limit + 1, query.offset]
+        elif query.offset:
+            page_sql = "LIMIT -1 OFFSET ?"
+            page_params = [query.offset]
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where_sql} {order_sql} {page_sql}", [*params, *page_params]
+            ).fetchall()
+            total = None
+            if query.count_total:
+                total = int(conn.execute(f"SELECT COUNT(*) {_SESSION_FROM} {where_sql}", params).fetchone()[0])
+        has_more = query.limit is not None and len(rows) > query.limit
+        items = [_session(r) for r in (rows[: query.limit] if query.limit is not None else rows)]
+        return SessionPage(items=items, total_count=total, has_more=has_more)
+
+    async def list_sessions(self, query: SessionQuery) -> SessionPage:
+        return await self._in_worker_thread(self._list_sessions, query)
+
+    # --- IdentityStore ---
+
+    def _user(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
+        # One statement (roles folded in with group_concat), so a lookup needs no explicit transaction.
+        row = self._read(
+            "SELECT u.id, u.name, u.password_hash,"
+            " (SELECT group_concat(role, char(31)) FROM user_roles WHERE user_id = u.id) AS roles"
+            f" {clause}",
+            params,
+        )
+        if row is None:
+            return None
+        roles = tuple(sorted(row["roles"].split("\x1f"))) if row["roles"] else ()
+        return UserRecord(id=row["id"], name=row["name"], roles=roles), row["password_hash"]
+
+    async def user_by_name(self, name: str) -> tuple[UserRecord, str | None] | None:
+        return self._user("FROM users AS u WHERE u.name = ?", (name,))
+
+    async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None:
+        found = self._user("FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = ?", (key_hash,))
+        return None if found is None else found[0]
+
+    async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            # Expired logins are swept as new ones arrive, so the table stays small without a job.
+            conn.execute("DELETE FROM logins WHERE expires_at <= ?", (time.time(),))
+            conn.execute(
+                "INSERT INTO logins (login_hash, user_id, expires_at) VALUES (?, ?, ?)",
+                (_login_hash(login_id), user_id, expires_at),
+            )
+
+        await self._writer.submit(work)
+
+    async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
+        found = self._user(
+            "FROM logins AS l JOIN users AS u ON u.id = l.user_id WHERE l.login_hash = ? AND l.expires_at > ?",
+            (_login_hash(login_id), now),
+        )
+        return None if found is None else found[0]
+
+    async def delete_login(self, login_id: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM logins WHERE login_hash = ?", (_login_hash(login_id),))
+
+        await self._writer.submit(work)

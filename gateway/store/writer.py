@@ -1,0 +1,142 @@
+"""A single writer thread with group commit, for SQLite.
+
+SQLite allows one writer at a time. Letting many threads race for the lock makes losers sleep in
+SQLite's busy handler (back-off steps up to 100 ms), and every commit pays its own fsync. Instead,
+async callers queue write jobs to one thread, which runs everything queued so far in one
+transaction — each job inside its own SAVEPOINT, so a failing job rolls back alone — and commits
+once. A caller's future resolves only after that COMMIT (and its fsync) returns, so an
+acknowledged write is a durable write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .base import StoreUnavailable
+
+__all__ = ["GroupCommitWriter"]
+
+T = TypeVar("T")
+
+#: Enough to amortise an fsync over a burst, small enough to bound one transaction's latency.
+MAX_BATCH = 256
+
+
+@dataclass(slots=True)
+class _Job(Generic[T]):
+    work: Callable[[sqlite3.Connection], T]
+    future: asyncio.Future[T]
+    loop: asyncio.AbstractEventLoop
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():  # the caller went away; the write itself stands
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _as_store_error(exc: BaseException) -> BaseException:
+    # Integrity errors are the job's own business (duplicates, foreign keys); any other SQLite
+    # error means the database itself is in trouble.
+    if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+        return StoreUnavailable(f"database error: {exc}")
+    return exc
+
+
+class GroupCommitWriter:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
+        self._closed = False
+        self._thread.start()
+
+    async def submit(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` inside the next group transaction; return once it is committed."""
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(work, future, loop))
+        return await future
+
+    def close(self) -> None:
+        """Finish every queued job, then stop the thread."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = self._connect()
+        except BaseException as exc:
+            self._fail_all(exc)
+            return
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch: list[_Job[Any]] = [first]
+                stop = False
+                while len(batch) < MAX_BATCH:
+                    try:
+                        job = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    batch.append(job)
+                self._commit(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, batch: list[_Job[Any]]) -> None:
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    result = job.work(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((None, _as_store_error(exc)))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((result, None))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = StoreUnavailable(f"database error: {exc}")
+            outcomes = [(None, failure) for _ in batch]
+        for job, (result, error) in zip(batch, outcomes, strict=True):
+            # RuntimeError: that caller's event loop has closed; nobody is waiting.
+            with contextlib.suppress(RuntimeError):
+                job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+
+    def _fail_all(self, exc: BaseException) -> None:
+        error = _as_store_error(exc)
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            with contextlib.suppress(RuntimeError):
+                job.loop.call_soon_threadsafe(_settle, job.future, None, error)

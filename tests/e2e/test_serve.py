@@ -1,0 +1,73 @@
+"""`evo-gateway serve` as a process: logs on stderr only, a clean exit 0 on SIGTERM and SIGINT, and
+a request already in flight when the signal lands is answered before the process exits."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from .conftest import cli, cli_env, free_port
+
+
+def _start(db_url: str, port: int, out: Path, err: Path) -> subprocess.Popen[bytes]:
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=cli_env(),
+            stdout=out_file,
+            stderr=err_file,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/ai/sessions", timeout=1)
+            return process
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(err.read_text()) from None
+            time.sleep(0.1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_stops_cleanly_and_finishes_the_request_in_flight(tmp_path: Path, sig: signal.Signals) -> None:
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    account_id = cli(db_url, "accounts", "add", "Acme")
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    key = cli(db_url, "apikeys", "create", "admin")
+    port = free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    process = _start(db_url, port, out, err)
+    try:
+        body = f'{{"accountId":"{account_id}","purpose":"in flight"}}'.encode()
+        head = (
+            f"POST /ai/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            # Half the body now; the signal arrives while the server is still reading the request.
+            conn.sendall(head + body[:10])
+            time.sleep(0.3)
+            process.send_signal(sig)
+            time.sleep(0.3)
+            conn.sendall(body[10:])
+            response = b""
+            while chunk := conn.recv(65536):
+                response += chunk
+        assert response.startswith(b"HTTP/1.1 200"), response[:200]
+        assert b'"purpose":"in flight"' in response
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert out.read_text() == ""
+    logs = err.read_text()
+    assert "POST /ai/sessions" in logs and "Finished server process" in logs

@@ -1,0 +1,91 @@
+"""Golden HTTP documents: for every operation and every format, the request body a client sends and
+the response body the gateway writes, pinned byte for byte in fixtures/http/{format}/.
+
+Fixtures are templates: `{{name}}` stands for a value only known at run time (ids, dates, the acting
+user). Each test fills in the real values from the store — not from the response under test — and
+compares the whole body.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import anyio
+import pytest
+from starlette.testclient import TestClient
+
+from .conftest import World
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http"
+FORMATS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+MEDIA_TYPES = {"json": "application/json", "jsv": "application/jsv", "xml": "application/xml", "csv": "text/csv"}
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def load(fmt: str, name: str) -> str:
+    return (FIXTURES / fmt / f"{name}.{fmt}").read_bytes().decode("utf-8")
+
+
+def render(template: str, values: dict[str, str]) -> bytes:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template).encode("utf-8")
+
+
+def values_of(world: World, session_id: str) -> dict[str, str]:
+    record = anyio.run(world.store.get_session, session_id)
+    assert record is not None
+    return {
+        "accountId": record.account_id,
+        "accountName": record.account_name,
+        "id": record.id,
+        "dateCreated": record.date_created,
+        "dateLastModified": record.date_last_modified,
+        "createdBy": record.created_by,
+        "lastModifiedBy": record.last_modified_by,
+    }
+
+
+def headers(world: World, fmt: str) -> dict[str, str]:
+    return {**world.admin, "Accept": MEDIA_TYPES[fmt], "Content-Type": MEDIA_TYPES[fmt]}
+
+
+def test_every_format_has_fixtures() -> None:
+    assert set(FORMATS) >= {"json", "jsv", "csv"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_new_get_patch_list_delete_byte_for_byte(client: TestClient, world: World, fmt: str) -> None:
+    sent = render(load(fmt, "NewAISession.request"), {"accountId": world.account_id})
+    created = client.post("/ai/sessions", content=sent, headers=headers(world, fmt))
+    assert created.status_code == 200, created.text
+    assert created.headers["content-type"].startswith(MEDIA_TYPES[fmt])
+    session_id = _only_session_id(world)
+    values = values_of(world, session_id)
+    assert created.content == render(load(fmt, "NewAISession.response"), values)
+
+    got = client.get(f"/ai/sessions/{session_id}", headers=headers(world, fmt))
+    assert got.status_code == 200 and got.content == render(load(fmt, "GetAISession.response"), values)
+
+    patch = render(load(fmt, "PatchAISession.request"), values)
+    patched = client.patch(f"/ai/sessions/{session_id}", content=patch, headers=headers(world, fmt))
+    assert patched.status_code == 200, patched.text
+    values = values_of(world, session_id)
+    assert patched.content == render(load(fmt, "PatchAISession.response"), values)
+
+    listed = client.get("/ai/sessions", headers=headers(world, fmt))
+    assert listed.status_code == 200 and listed.content == render(load(fmt, "ListAISessions.response"), values)
+
+    deleted = client.delete(f"/ai/sessions/{session_id}", headers=headers(world, fmt))
+    assert deleted.status_code == 204 and deleted.content == b""
+
+    missing = client.get(f"/ai/sessions/{session_id}", headers=headers(world, fmt))
+    assert missing.status_code == 404
+    assert missing.content == render(load(fmt, "NotFound.response"), values)
+
+
+def _only_session_id(world: World) -> str:
+    from gateway.store import SessionQuery
+
+    page = anyio.run(world.store.list_sessions, SessionQuery())
+    assert len(page.items) == 1
+    return page.items[0].id

@@ -1,0 +1,71 @@
+"""Round trips between every pair of registered formats, for every DTO of the operation table:
+A → B → A is the identity; through `convert` and through HTTP (request in one format, response in
+another)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+from wirecodecs import default_registry
+
+from gateway.convert import convert_document, dto_types
+
+from ..strategies import TEXT, csv_view, dto_strategy, wire_equal
+from .conftest import World
+
+REGISTRY = default_registry()
+FORMATS = REGISTRY.formats()
+PAIRS = list(itertools.permutations(FORMATS, 2))
+TYPES = dto_types()
+
+
+@pytest.mark.parametrize("type_name", sorted(TYPES))
+@pytest.mark.parametrize(("source", "target"), PAIRS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_a_to_b_to_a_is_the_identity(type_name: str, source: str, target: str, data: st.DataObject) -> None:
+    tp = TYPES[type_name]
+    dto: Any = data.draw(dto_strategy(tp))
+    codec_a, codec_b = REGISTRY.by_format(source), REGISTRY.by_format(target)
+    assert codec_a is not None and codec_b is not None
+    in_a = codec_a.encode(dto)
+    in_b = convert_document(in_a, source=source, target=target, type_name=type_name, registry=REGISTRY)
+    back = convert_document(in_b, source=target, target=source, type_name=type_name, registry=REGISTRY)
+    if "csv" in (source, target):
+        # ServiceStack's CSV cannot tell "" from null, and writes only the table of a DTO that has a
+        # list (ListResponse's counters are not in it): compare what CSV carries (docs/formats.md).
+        assert csv_view(codec_a.decode(back, tp)) == csv_view(dto)
+        return
+    assert back == in_a
+    assert wire_equal(codec_a.decode(back, tp), dto)
+
+
+@pytest.mark.parametrize(("source", "target"), [(f, f) for f in FORMATS] + PAIRS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(purpose=TEXT)
+def test_http_request_in_one_format_response_in_another(
+    client: TestClient, world: World, source: str, target: str, purpose: str
+) -> None:
+    from gateway.dtos import AISessionInfo, PatchAISession
+
+    codec_a, codec_b = REGISTRY.by_format(source), REGISTRY.by_format(target)
+    assert codec_a is not None and codec_b is not None
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin).json()
+    body = codec_a.encode(PatchAISession(session_id=created["id"], purpose=purpose))
+    r = client.patch(
+        f"/ai/sessions/{created['id']}",
+        content=body,
+        headers={**world.admin, "Content-Type": codec_a.media_type, "Accept": codec_b.media_type},
+    )
+    assert r.status_code == 200, r.content
+    assert r.headers["content-type"] == codec_b.content_type
+    info = codec_b.decode(r.content, AISessionInfo)
+    # An empty string is a value, not an absent member: PATCH stores it. CSV alone cannot say ""
+    # (an empty cell is null), so through CSV an empty purpose leaves the field as it was (null).
+    expected = None if purpose == "" and "csv" in (source, target) else purpose
+    assert info.purpose == expected and info.id == created["id"]

@@ -1,0 +1,236 @@
+"""Properties: loads(dumps(x), type=T) == x for every supported type; decoding arbitrary or mutated
+text raises only DecodeError; depth and time stay bounded on hostile input."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import random
+import time
+import uuid
+from typing import Any
+
+import msgspec
+import pyjsv
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+HOSTILE = st.text(
+    alphabet=st.one_of(st.sampled_from(list("\",:{}[] \t\r\n\\'")), st.characters(blacklist_categories=("Cs",))),
+    max_size=16,
+)
+
+
+class Color(enum.Enum):
+    Red = "r"
+    Green = "g"
+
+
+class Perm(enum.IntFlag):
+    Read = 1
+    Write = 2
+    Exec = 4
+
+
+class Leaf(msgspec.Struct, rename="camel"):
+    some_text: str | None = None
+    count: int = 0
+    ratio: float = 0.0
+    flag: bool = False
+
+
+class Node(msgspec.Struct, rename="camel"):
+    name: str | None = None
+    leaves: list[Leaf] = msgspec.field(default_factory=list)
+    tags: dict[str, str] = msgspec.field(default_factory=dict)
+    child: Node | None = None
+
+
+@dataclasses.dataclass
+class Record:
+    id: uuid.UUID
+    when: dt.datetime | None = None
+    price: decimal.Decimal | None = None
+
+
+# Every supported scalar, each with its type.
+UTC_TIMES = st.datetimes(
+    min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30), timezones=st.just(dt.UTC)
+).filter(lambda d: d.time() != dt.time(0))  # midnight is written date-only and reads back naive (docs)
+SCALARS: list[tuple[Any, st.SearchStrategy[Any]]] = [
+    (str, HOSTILE),
+    (int, st.integers()),
+    (float, st.floats(allow_nan=False)),
+    (bool, st.booleans()),
+    (decimal.Decimal, st.decimals(allow_nan=False, allow_infinity=False, places=3)),
+    (bytes, st.binary(max_size=20)),
+    (dt.datetime, UTC_TIMES),
+    (dt.datetime, st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30))),
+    (dt.date, st.dates()),
+    (dt.time, st.times()),
+    (dt.timedelta, st.timedeltas(min_value=dt.timedelta(days=-(10**6)), max_value=dt.timedelta(days=10**6))),
+    (uuid.UUID, st.uuids()),
+    (Color, st.sampled_from(Color)),
+    (Perm, st.builds(Perm, st.integers(0, 7))),
+]
+
+
+@pytest.mark.parametrize(("tp", "strategy"), SCALARS, ids=[f"{t.__name__}-{i}" for i, (t, _) in enumerate(SCALARS)])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_scalars_round_trip_alone_in_lists_and_as_dict_values(tp: Any, strategy: Any, data: st.DataObject) -> None:
+    value = data.draw(strategy)
+    if tp is str:
+        assert pyjsv.loads(pyjsv.dumps([value]), type=list[str]) == [value]
+    else:
+        assert pyjsv.loads(pyjsv.dumps(value), type=tp) == value
+    values = data.draw(st.lists(strategy, max_size=4))
+    assert pyjsv.loads(pyjsv.dumps(values), type=list[tp]) == values
+    assert pyjsv.loads(pyjsv.dumps(tuple(values)), type=tuple[tp, ...]) == tuple(values)
+    if tp not in (bytes,):  # every other scalar here is hashable
+        assert pyjsv.loads(pyjsv.dumps(set(values)), type=set[tp]) == set(values)
+        assert pyjsv.loads(pyjsv.dumps(frozenset(values)), type=frozenset[tp]) == frozenset(values)
+    keyed = {str(i): v for i, v in enumerate(values)}
+    assert pyjsv.loads(pyjsv.dumps(keyed), type=dict[str, tp]) == keyed
+
+
+LEAVES = st.builds(
+    Leaf,
+    some_text=st.one_of(st.none(), HOSTILE),
+    count=st.integers(),
+    ratio=st.floats(allow_nan=False),
+    flag=st.booleans(),
+)
+NODES = st.recursive(
+    st.builds(
+        Node,
+        name=st.one_of(st.none(), HOSTILE),
+        leaves=st.lists(LEAVES, max_size=3),
+        tags=st.dictionaries(HOSTILE, HOSTILE, max_size=3),
+    ),
+    lambda children: st.builds(Node, name=st.one_of(st.none(), HOSTILE), child=children),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NODES)
+def test_nested_structs_round_trip(node: Node) -> None:
+    assert pyjsv.loads(pyjsv.dumps(node), type=Node) == node
+    assert pyjsv.decode(pyjsv.encode(node), type=Node) == node
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.builds(
+        Record,
+        id=st.uuids(),
+        when=st.one_of(st.none(), UTC_TIMES),
+        price=st.one_of(st.none(), st.decimals(allow_nan=False, allow_infinity=False, places=2)),
+    )
+)
+def test_dataclasses_round_trip(record: Record) -> None:
+    assert pyjsv.loads(pyjsv.dumps(record), type=Record) == record
+
+
+@settings(max_examples=150, deadline=None)
+# A list whose only element is null is `[]`, as ServiceStack writes it, and reads back empty (docs).
+@given(st.lists(st.one_of(st.none(), HOSTILE), max_size=5).filter(lambda v: v != [None]))
+def test_optional_elements_keep_their_slots(values: list[str | None]) -> None:
+    assert pyjsv.loads(pyjsv.dumps(values), type=list[str | None]) == values
+
+
+# --- only DecodeError, whatever the input ---
+
+TARGETS: list[Any] = [Any, Node, list[Leaf], dict[str, int], list[dt.datetime], Record, Perm]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list('{}[],:" \nabc1\\')) | st.characters(), max_size=80),
+    target=st.sampled_from(TARGETS),
+)
+def test_arbitrary_text_raises_only_decode_error(text: str, target: Any) -> None:
+    with contextlib.suppress(pyjsv.DecodeError):
+        pyjsv.loads(text, type=target)
+
+
+@settings(max_examples=500, deadline=None)
+@given(node=NODES, data=st.data())
+def test_mutated_valid_jsv_raises_only_decode_error(node: Node, data: st.DataObject) -> None:
+    text = pyjsv.dumps(node)
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(text)))
+        op = data.draw(st.sampled_from(["insert", "delete", "replace"]))
+        char = data.draw(st.sampled_from(list('{}[],:"x ')))
+        if op == "insert":
+            text = text[:pos] + char + text[pos:]
+        elif op == "delete":
+            text = text[:pos] + text[pos + 1 :]
+        else:
+            text = text[:pos] + char + text[pos + 1 :]
+    for target in (Any, Node):
+        with contextlib.suppress(pyjsv.DecodeError):
+            pyjsv.loads(text, type=target)
+
+
+@given(st.binary(max_size=64))
+def test_bytes_that_are_not_utf8_are_a_decode_error(data: bytes) -> None:
+    with contextlib.suppress(pyjsv.DecodeError):
+        pyjsv.decode(data)
+
+
+# --- bounded depth and time ---
+
+
+def test_nesting_beyond_the_limit_is_a_decode_error_not_recursion() -> None:
+    deep = "[" * 100_000
+    with pytest.raises(pyjsv.DecodeError, match="nesting deeper than 64"):
+        pyjsv.loads(deep)
+    assert pyjsv.loads("[" * 64 + "]" * 64) is not None
+    with pytest.raises(pyjsv.DecodeError):
+        pyjsv.loads("{a:" * 65 + "}" * 65)
+    assert pyjsv.loads("[" * 10 + "]" * 10, max_depth=10) == pyjsv.loads("[" * 10 + "]" * 10)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: '"' * n,
+        lambda n: "[" * 60 + "," * n,
+        lambda n: "{" + "a" * n,
+        lambda n: "{a:" + '"' + '""' * n,
+        lambda n: "[" + "a," * n + "]",
+        lambda n: "{" + "k:v," * n + "}",
+    ],
+    ids=["quotes", "commas", "long-key", "doubled-quotes", "wide-list", "wide-object"],
+)
+def test_decoding_time_grows_linearly_on_adversarial_text(make: Any) -> None:
+    def timed(n: int) -> float:
+        text = make(n)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            with contextlib.suppress(pyjsv.DecodeError):
+                pyjsv.loads(text)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = timed(20_000), timed(200_000)
+    # 10x the input; linear would be ~10x the time. Quadratic would be ~100x. Allow generous noise.
+    assert large < max(small, 1e-4) * 40
+
+
+def test_a_mebibyte_of_random_text_decodes_or_fails_fast() -> None:
+    rng = random.Random(1234)
+    alphabet = '{}[],:"ab \n'
+    text = "".join(rng.choice(alphabet) for _ in range(1 << 20))
+    start = time.perf_counter()
+    for target in (Any, Node):
+        with contextlib.suppress(pyjsv.DecodeError):
+            pyjsv.loads(text, type=target)
+    assert time.perf_counter() - start < 2.0
