@@ -12,6 +12,7 @@ from wirecodecs import CodecRegistry, default_registry
 from .auth import AuthService
 from .config import Settings
 from .endpoint import Endpoint
+from .metadata.routes import metadata_routes
 from .negotiation import make_negotiator
 from .operations import OPERATIONS, Handlers
 from .routing import Router
@@ -59,7 +60,8 @@ def create_app(
             if owns_store:
                 active_store.close()
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint.handle, methods=_METHODS)], lifespan=lifespan)
+    routes = [*metadata_routes(codecs), Route("/{path:path}", endpoint.handle, methods=_METHODS)]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.store = active_store
     app.state.settings = settings
     return app

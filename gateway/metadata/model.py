@@ -28,6 +28,7 @@ __all__ = [
     "TypeRef",
     "build_model",
     "default_model",
+    "page_model",
     "param_kind",
 ]
 
@@ -161,9 +162,7 @@ def param_kind(member: Member, meta: MetaType, op: Operation) -> str:
     `body` on every other type. So PatchAISession's Purpose reads "query", as on Evo Voice's page."""
     if any(member.name.lower() == v.lower() for spec in op.routes for v in _route_variables(spec.path)):
         return "path"
-    if meta.py_type is op.request_type and not any(
-        "POST" in spec.verbs or "PUT" in spec.verbs for spec in op.routes
-    ):
+    if meta.py_type is op.request_type and not any("POST" in spec.verbs or "PUT" in spec.verbs for spec in op.routes):
         return "query"
     return "body"
 
@@ -233,9 +232,9 @@ def _is_enum(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, enum.Enum)
 
 
-def build_model(operations: Sequence[Operation]) -> TypeModel:
-    """The model of every type the operations reach (ServiceStack's own types excluded: clients
-    ship those: `ResponseStatus`, `Authenticate`...)."""
+def build_model(operations: Sequence[Operation], *, servicestack_types: bool = False) -> TypeModel:
+    """The model of every type the operations reach. ServiceStack's own types (`ResponseStatus`,
+    `Authenticate`...) are left out unless asked for: every client library ships them."""
     model = TypeModel(tuple(operations))
     generic_bases: dict[str, int] = {}
     pending: list[Any] = []
@@ -255,10 +254,10 @@ def build_model(operations: Sequence[Operation]) -> TypeModel:
                 name=cls.__name__,
                 namespace=_namespace(cls),
                 py_type=cls,
-                enum_values=tuple((m.name, str(m.value)) for m in cls),
+                enum_values=tuple((m.name, str(m.value)) for m in typing.cast(type[enum.Enum], cls)),
             )
             continue
-        if not issubclass(cls, Dto) or cls.dotnet.namespace == SERVICESTACK_NAMESPACE:
+        if not issubclass(cls, Dto) or (cls.dotnet.namespace == SERVICESTACK_NAMESPACE and not servicestack_types):
             continue
         meta = _struct_type(cls, operations)
         if meta.base is not None and meta.base.args:
@@ -273,9 +272,9 @@ def build_model(operations: Sequence[Operation]) -> TypeModel:
     # A base referenced with a generic argument (`ListRequest<AISessionInfo>`) is generic in .NET,
     # even though its Python class has no type parameter (its members do not use it).
     for name, arity in generic_bases.items():
-        meta = model.types.get(name)
-        if meta is not None and not meta.generic_params:
-            meta.generic_params = ("T", "T2", "T3")[:arity]
+        base_meta = model.types.get(name)
+        if base_meta is not None and not base_meta.generic_params:
+            base_meta.generic_params = ("T", "T2", "T3")[:arity]
     return model
 
 
@@ -337,3 +336,9 @@ def _struct_type(cls: type[Dto], operations: Sequence[Operation]) -> MetaType:
 def default_model() -> TypeModel:
     """The model of the Evo Voice operations (ServiceStack's built-in ones, like Authenticate, left out)."""
     return build_model([op for op in OPERATIONS if not op.builtin])
+
+
+@cache
+def page_model() -> TypeModel:
+    """Every operation, ServiceStack's built-in ones too, as the metadata pages list them."""
+    return build_model(OPERATIONS, servicestack_types=True)

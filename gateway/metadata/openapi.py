@@ -1,0 +1,167 @@
+"""`/openapi.json`: an OpenAPI 3.1 document generated from the operation table.
+
+Every route an operation answers on is a path: its custom routes (`/ai/sessions/{sessionId}`) and
+its predefined `/api/{Op}` route. Schemas come from the DTOs themselves (msgspec's JSON Schema), so
+the document describes exactly what the codecs read and write. Request and response bodies list
+every registered wire format; errors are `ErrorResponse`; auth is a bearer API key or Basic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from .. import __version__
+from ..dtos import ErrorResponse
+from ..operations import Operation
+from .model import TypeModel
+from .pages import SERVICE_NAME
+
+__all__ = ["OPENAPI_FORMATS", "openapi_document"]
+
+#: The text formats a client can send and receive, by name, with the media type documented for each.
+OPENAPI_FORMATS = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "jsv": "application/jsv",
+    "csv": "text/csv",
+}
+_REF = "#/components/schemas/{name}"
+_BODY_VERBS = frozenset({"POST", "PUT", "PATCH"})
+_SECURITY: list[dict[str, list[str]]] = [{"bearerApiKey": []}, {"basic": []}]
+_DATACONTRACT = "http://schemas.datacontract.org/2004/07/"
+
+
+def _content(ref: dict[str, Any], media_types: list[str]) -> dict[str, Any]:
+    return {media_type: {"schema": ref} for media_type in media_types}
+
+
+def _errors(media_types: list[str], op: Operation) -> dict[str, Any]:
+    error = _content({"$ref": _REF.format(name="ErrorResponse")}, media_types)
+    out: dict[str, Any] = {
+        "400": {"description": "The request could not be read or bound to the request DTO", "content": error},
+        "404": {"description": "No such operation, route or resource", "content": error},
+    }
+    if op.requires_auth:
+        out["401"] = {
+            "description": "Not authenticated (an empty body and a WWW-Authenticate challenge)",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+        }
+    if op.required_role:
+        out["403"] = {
+            "description": f"Authenticated, but without the role {op.required_role}",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    return out
+
+
+def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> list[dict[str, Any]]:
+    """Route variables as path parameters; without a body, every other member is a query parameter."""
+    meta = model.types[op.request_type.__name__]
+    schema = msgspec.json.schema(op.request_type, ref_template=_REF)
+    props: dict[str, Any] = schema.get("properties") or {}
+    if not props and "$ref" in schema:
+        props = schema.get("$defs", {}).get(op.request_type.__name__, {}).get("properties", {})
+    params: list[dict[str, Any]] = []
+    variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    for member in meta.all_members:
+        prop = dict(props.get(member.wire_name, {}))
+        description = prop.pop("description", member.description)
+        prop.pop("default", None)
+        if member.wire_name in variables or member.name in variables:
+            params.append(
+                {
+                    "name": member.wire_name,
+                    "in": "path",
+                    "required": True,
+                    "description": description,
+                    # A route variable is one non-empty path segment.
+                    "schema": {"type": "string", "minLength": 1, "pattern": "^[^/.]+$"},
+                }
+            )
+        elif not in_body:
+            param: dict[str, Any] = {"name": member.wire_name, "in": "query", "description": description}
+            scalar = prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop
+            param["schema"] = scalar
+            if scalar.get("type") == "array":
+                # ServiceStack reads lists from a query string as comma-separated values.
+                param["style"] = "form"
+                param["explode"] = False
+            params.append(param)
+    return params
+
+
+def _operation(
+    model: TypeModel, op: Operation, path: str, verb: str, media_types: list[str], operation_id: str
+) -> dict[str, Any]:
+    in_body = verb in _BODY_VERBS
+    out: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": op.description,
+        "tags": ["sessions"],
+    }
+    params = _parameters(model, op, path, in_body)
+    if params:
+        out["parameters"] = params
+    if in_body:
+        out["requestBody"] = {
+            "required": True,
+            "content": _content({"$ref": _REF.format(name=op.request_type.__name__)}, media_types),
+        }
+    responses: dict[str, Any] = {}
+    if op.response_type is None:
+        responses["204"] = {"description": "Done; no content"}
+    else:
+        name = msgspec.json.schema(op.response_type, ref_template=_REF)["$ref"]
+        responses["200"] = {"description": "Success", "content": _content({"$ref": name}, media_types)}
+    responses.update(_errors(media_types, op))
+    out["responses"] = responses
+    if op.requires_auth:
+        out["security"] = _SECURITY
+    return out
+
+
+def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -> dict[str, Any]:
+    """The document for the operations of `model`, listing the bodies of every registered text format."""
+    names = [getattr(c, "format", c) for c in formats]
+    media_types = [OPENAPI_FORMATS[f] for f in OPENAPI_FORMATS if f in names]
+    paths: dict[str, dict[str, Any]] = {}
+    for op in model.operations:
+        for i, spec in enumerate(op.routes):
+            for verb in spec.verbs:
+                suffix = "" if i == 0 and len(spec.verbs) == 1 else f"_{i}_{verb.lower()}"
+                paths.setdefault(spec.path, {})[verb.lower()] = _operation(
+                    model, op, spec.path, verb, media_types, op.name + suffix
+                )
+        api_path = f"/api/{op.name}"
+        paths.setdefault(api_path, {})[op.verb.lower()] = _operation(
+            model, op, api_path, op.verb, media_types, f"{op.name}_api"
+        )
+    types = [op.request_type for op in model.operations]
+    types += [op.response_type for op in model.operations if op.response_type is not None]
+    _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
+    for name, schema in schemas.items():
+        meta = model.types.get(name)
+        if meta is not None and not meta.is_enum:
+            schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
+    schemas["ErrorResponse"]["xml"] = {"name": "ErrorResponse", "namespace": "http://schemas.servicestack.net/types"}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": SERVICE_NAME,
+            "version": __version__,
+            "description": "The Evo Voice AI-session API, served by evo-gateway (ServiceStack wire-compatible).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerApiKey": {"type": "http", "scheme": "bearer", "description": "An API key as a bearer token"},
+                "basic": {"type": "http", "scheme": "basic", "description": "User name and password"},
+            },
+        },
+    }
+    if base_url:
+        document["servers"] = [{"url": base_url}]
+    return document
