@@ -1,0 +1,232 @@
+"""Metadata pages, /types and /openapi.json over HTTP: no authentication, escaped HTML, samples in the
+page's own format, and the seed's Python DTOs on the `lang=python` view."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import os
+import re
+from pathlib import Path
+from types import ModuleType
+
+import msgspec
+import pytest
+from starlette.testclient import TestClient
+from wirecodecs import default_registry
+
+from gateway.dtos import AISessionInfo, PatchAISession
+from gateway.metadata.model import default_model
+from gateway.metadata.pages import PAGE_FORMATS
+from gateway.metadata.samples import encode_sample, sample
+from gateway.operations import OPERATIONS
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "types"
+REGISTERED = [fmt for fmt in PAGE_FORMATS if fmt in default_registry()]
+
+
+def require(module: str) -> ModuleType:
+    """Import a test-only dependency: missing is a failure in CI, a skip (with the reason) locally."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{module} is not installed (pip install {module.replace('_', '-')})")
+
+
+def normalised(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def pre_blocks(page: str, cls: str) -> str:
+    match = re.search(rf'<div class="{cls}"><pre>(.*?)</pre></div>', page, re.S)
+    assert match, f"no {cls} sample"
+    return html.unescape(match.group(1))
+
+
+def test_index_lists_every_operation_in_every_format(client: TestClient) -> None:
+    response = client.get("/metadata")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    for op in OPERATIONS:
+        for fmt in REGISTERED:
+            assert f'href="/{fmt}/metadata?op={op.name}"' in response.text
+    assert "json" in REGISTERED and "jsv" in REGISTERED
+    # Formats without a codec get no links (and no pages).
+    for fmt in set(PAGE_FORMATS) - set(REGISTERED):
+        assert f"/{fmt}/metadata" not in response.text
+        assert client.get(f"/{fmt}/metadata?op=PatchAISession").status_code == 404
+
+
+def test_jsv_page_is_the_seed_page(client: TestClient) -> None:
+    response = client.get("/jsv/metadata?op=PatchAISession", headers={"host": "evovoice.io"})
+    assert response.status_code == 200
+    page = response.text
+    assert '<h2 id="op">PatchAISession</h2>' in page
+    assert '<h3 id="desc">Update a specific session</h3>' in page
+    assert "<b>Requires Authentication</b>" in page
+    assert "<td>Requires the role:</td><td>SystemAdministrator</td>" in page
+    assert "<th>PATCH</th><th>/ai/sessions/{sessionId}</th>" in page
+    assert (
+        "To override the Content-type in your clients, use the HTTP <b>Accept</b> Header, "
+        "append the <b>.jsv</b> suffix or <b>?format=jsv</b>"
+    ) in page
+    assert "jsonp" not in page
+    samples = pre_blocks(page, "request") + "\n" + pre_blocks(page, "response")
+    assert normalised(samples) == normalised((FIXTURES / "PatchAISession.jsv-samples.txt").read_text())
+
+
+def test_parameter_tables(client: TestClient) -> None:
+    page = client.get("/json/metadata?op=PatchAISession").text
+    assert "<caption><b>PatchAISession</b> Parameters:</caption>" in page
+    assert (
+        "<tr><td>SessionId</td><td>path</td><td>String</td><td>No</td>"
+        "<td>The ID of the session you want to update</td></tr>"
+    ) in page
+    assert (
+        "<tr><td>Purpose</td><td>query</td><td>String</td><td>No</td><td>The purpose of this session</td></tr>" in page
+    )
+    # The response and its base class, each with its own members.
+    assert page.index("<b>AISessionInfo</b> Parameters") < page.index("<b>EntityInfo</b> Parameters")
+    assert "<tr><td>AccountName</td><td>body</td>" in page and "<tr><td>LastModifiedBy</td><td>body</td>" in page
+    new = client.get("/json/metadata?op=NewAISession").text
+    assert "<tr><td>AccountId</td><td>body</td>" in new
+    listing = client.get("/json/metadata?op=ListAISessions").text
+    assert "<tr><td>AccountIds</td><td>query</td><td>List&lt;String&gt;</td>" in listing
+    assert "<b>ListResponse&lt;T&gt;</b> Parameters" in listing
+    assert "<b>SortOrders</b> Enum:" in listing
+
+
+def test_json_page_samples_are_the_json_codec_output(client: TestClient) -> None:
+    page = client.get("/json/metadata?op=PatchAISession").text
+    assert "<p>To embed the response in a <b>jsonp</b> callback, append <b>?callback=myCallback</b></p>" in page
+    request, response = pre_blocks(page, "request"), pre_blocks(page, "response")
+    assert request.endswith('\n\n{"sessionId":"String","purpose":"String"}')
+    assert "Content-Type: application/json\n" in request
+    body = response.split("\n\n", 1)[1]
+    assert msgspec.json.decode(body, type=AISessionInfo) == AISessionInfo(
+        **{f: "String" for f in AISessionInfo.__struct_fields__}
+    )
+    assert body.startswith('{"accountId":"String","accountName":"String","purpose":"String","id":"String"')
+
+
+@pytest.mark.parametrize("fmt", REGISTERED)
+def test_every_registered_format_has_samples_from_its_codec(client: TestClient, fmt: str) -> None:
+    codec = default_registry().by_format(fmt)
+    assert codec is not None
+    page = client.get(f"/{fmt}/metadata?op=PatchAISession").text
+    request = pre_blocks(page, "request")
+    assert request.split("\n\n", 1)[1] == encode_sample(codec, sample(default_model(), PatchAISession))
+    assert f"HTTP + {fmt.upper()}" in page
+
+
+def test_get_and_delete_samples_have_no_body(client: TestClient) -> None:
+    get = pre_blocks(client.get("/json/metadata?op=GetAISession").text, "request")
+    assert get.splitlines() == [
+        "GET /ai/sessions/{sessionId} HTTP/1.1 ",
+        "Host: testserver ",
+        "Accept: application/json",
+    ]
+    delete = client.get("/json/metadata?op=DeleteAISession").text
+    assert pre_blocks(delete, "request").startswith("DELETE /ai/sessions/{sessionId} HTTP/1.1")
+    assert '<div class="response">' not in delete
+
+
+def test_lang_python_shows_the_seed_dtos(client: TestClient) -> None:
+    page = client.get("/jsv/metadata?op=PatchAISession&lang=python").text
+    match = re.search(r'<pre><code class="language-python">(.*?)</code></pre>', page, re.S)
+    assert match
+    assert normalised(html.unescape(match.group(1))) == normalised((FIXTURES / "PatchAISession.python.txt").read_text())
+    assert '<a href="/types/python?IncludeTypes=PatchAISession.*">Python PatchAISession DTOs</a>' in page
+    assert '<a class="active" href="?op=PatchAISession&amp;lang=python">Python</a>' in page
+    assert "<caption><b>PatchAISession</b> Parameters:" not in page
+
+
+@pytest.mark.parametrize("lang", ["typescript", "csharp"])
+def test_lang_swaps_the_tables_for_source(client: TestClient, lang: str) -> None:
+    page = client.get(f"/json/metadata?op=PatchAISession&lang={lang}").text
+    assert f'<pre><code class="language-{lang}">' in page
+    assert "PatchAISession" in page and "Parameters:" not in page
+
+
+def test_unknown_operation_format_and_language_are_404_and_escaped(client: TestClient) -> None:
+    response = client.get("/json/metadata", params={"op": "<script>alert(1)</script>"})
+    assert response.status_code == 404
+    assert "<script>" not in response.text and "&lt;script&gt;" in response.text
+    assert client.get("/yaml/metadata?op=PatchAISession").status_code == 404
+    assert client.get("/json/metadata?op=PatchAISession&lang=cobol").status_code == 404
+    assert client.get("/types/cobol").status_code == 404
+
+
+def test_pages_need_no_authentication_but_the_api_still_does(client: TestClient) -> None:
+    for url in ["/metadata", "/json/metadata?op=GetAISession", "/types", "/types/python", "/openapi.json"]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/ai/sessions").status_code == 401
+
+
+def test_operation_name_is_case_insensitive(client: TestClient) -> None:
+    assert '<h2 id="op">PatchAISession</h2>' in client.get("/json/metadata?op=patchaisession").text
+
+
+def test_types_python(client: TestClient) -> None:
+    response = client.get("/types/python", params={"IncludeTypes": "PatchAISession.*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    text = response.text
+    assert text.startswith('""" Options:\n')
+    assert "\nBaseUrl: http://testserver\n" in text and "\nIncludeTypes: PatchAISession.*\n" in text
+    assert "class PatchAISession(IReturn[AISessionInfo], IPatch):" in text
+    assert "class GetAISession" not in text
+    assert "WithoutOptions" not in text
+    assert not client.get("/types/python?WithoutOptions=true").text.startswith('"""')
+
+
+def test_types_index_and_metadata(client: TestClient) -> None:
+    links = client.get("/types").json()
+    assert links["Python"] == "http://testserver/types/python"
+    assert set(links) == {"Metadata", "C#", "TypeScript", "Python"}
+    metadata = client.get("/types/metadata").json()
+    ops = {op["request"]["name"]: op for op in metadata["operations"]}
+    assert set(ops) == {"NewAISession", "ListAISessions", "GetAISession", "PatchAISession", "DeleteAISession"}
+    patch = ops["PatchAISession"]
+    assert patch["routes"] == [{"path": "/ai/sessions/{sessionId}", "verbs": "PATCH"}]
+    assert patch["requiredRoles"] == ["SystemAdministrator"] and patch["requiresAuth"] is True
+    assert patch["response"]["name"] == "AISessionInfo"
+    assert patch["response"]["inherits"] == {"name": "EntityInfo"}
+    assert ops["DeleteAISession"]["returnsVoid"] is True
+    assert ops["ListAISessions"]["request"]["inherits"] == {"name": "ListRequest`1", "genericArgs": ["AISessionInfo"]}
+    assert metadata["namespaces"] == ["Voice.Api", "Voice.Api.AI"]
+
+
+def test_openapi_document_is_valid(client: TestClient) -> None:
+    validator = require("openapi_spec_validator")
+    document = client.get("/openapi.json").json()
+    validator.validate(document)
+    assert document["openapi"] == "3.1.0"
+    paths = document["paths"]
+    for op in OPERATIONS:
+        if op.builtin:
+            continue
+        assert op.verb.lower() in paths[f"/api/{op.name}"]
+        for spec in op.routes:
+            assert set(v.lower() for v in spec.verbs) <= set(paths[spec.path])
+    patch = paths["/ai/sessions/{sessionId}"]["patch"]
+    media = {"json": "application/json", "xml": "application/xml", "jsv": "application/jsv", "csv": "text/csv"}
+    expected = [media[f] for f in media if f in default_registry()]
+    assert list(patch["requestBody"]["content"]) == expected
+    assert list(patch["responses"]["200"]["content"]) == expected
+    assert patch["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AISessionInfo"
+    }
+    assert patch["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert patch["security"] == [{"bearerApiKey": []}, {"basic": []}]
+    assert [p["name"] for p in patch["parameters"]] == ["sessionId"]
+    listing = paths["/ai/sessions"]["get"]
+    assert {p["name"]: p["in"] for p in listing["parameters"]}["accountIds"] == "query"
+    assert "204" in paths["/ai/sessions/{sessionId}"]["delete"]["responses"]
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerApiKey"]["scheme"] == "bearer" and schemes["basic"]["scheme"] == "basic"
+    assert "responseStatus" in document["components"]["schemas"]["ErrorResponse"]["properties"]
