@@ -31,6 +31,21 @@ _REF = "#/components/schemas/{name}"
 _BODY_VERBS = frozenset({"POST", "PUT", "PATCH"})
 _SECURITY: list[dict[str, list[str]]] = [{"bearerApiKey": []}, {"basic": []}]
 _DATACONTRACT = "http://schemas.datacontract.org/2004/07/"
+#: .NET's Int32 range: ServiceStack cannot bind a larger number into an `int` member.
+_INT32 = {"format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
+#: A route variable is one non-empty path segment of printable characters (no `.`: a known
+#: `.{format}` suffix would be taken off it).
+_PATH_SEGMENT = {"type": "string", "minLength": 1, "pattern": "^[^/.\\x00-\\x1f\\x7f]+$"}
+
+
+def _dotnet_numbers(model: TypeModel, name: str, schema: dict[str, Any]) -> None:
+    """Give the integer members of a type .NET's Int32 bounds (msgspec's schema has no width)."""
+    meta = model.types.get(name)
+    props = schema.get("properties", {})
+    for member in meta.all_members if meta is not None else ():
+        prop = props.get(member.wire_name)
+        if prop is not None and member.type.name == "Int32" and prop.get("type") == "integer":
+            prop.update(_INT32)
 
 
 def _content(ref: dict[str, Any], media_types: list[str]) -> dict[str, Any]:
@@ -60,9 +75,10 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
     """Route variables as path parameters; without a body, every other member is a query parameter."""
     meta = model.types[op.request_type.__name__]
     schema = msgspec.json.schema(op.request_type, ref_template=_REF)
+    if "$ref" in schema:
+        schema = schema.get("$defs", {}).get(op.request_type.__name__, {})
+    _dotnet_numbers(model, op.request_type.__name__, schema)
     props: dict[str, Any] = schema.get("properties") or {}
-    if not props and "$ref" in schema:
-        props = schema.get("$defs", {}).get(op.request_type.__name__, {}).get("properties", {})
     params: list[dict[str, Any]] = []
     variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
     for member in meta.all_members:
@@ -76,8 +92,7 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
                     "in": "path",
                     "required": True,
                     "description": description,
-                    # A route variable is one non-empty path segment.
-                    "schema": {"type": "string", "minLength": 1, "pattern": "^[^/.]+$"},
+                    "schema": dict(_PATH_SEGMENT),
                 }
             )
         elif not in_body:
@@ -142,6 +157,7 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
     types += [op.response_type for op in model.operations if op.response_type is not None]
     _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
     for name, schema in schemas.items():
+        _dotnet_numbers(model, name.split("_", 1)[0], schema)
         meta = model.types.get(name)
         if meta is not None and not meta.is_enum:
             schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
