@@ -41,6 +41,7 @@ table { border-collapse: collapse; margin: .75rem 0; }
 caption { text-align: left; padding: .25rem 0; }
 th, td { border: 1px solid #e5e7eb; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 thead th { background: #f3f4f6; }
+table.routes caption { white-space: nowrap; }
 table.routes th { font-family: ui-monospace, Menlo, Consolas, monospace; border: none; }
 table.authentication td { border: none; padding-left: 0; }
 pre { background: #f8fafc; border: 1px solid #e5e7eb; padding: .75rem 1rem; overflow-x: auto; tab-size: 4; }
