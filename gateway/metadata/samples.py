@@ -57,8 +57,11 @@ def encode_sample(codec: Codec, dto: Any) -> str:
             return str(pretty(body))
         if codec.format == "xml":
             try:
-                text = minidom.parseString(body).toprettyxml(indent="  ")
+                text = minidom.parseString(body).toprettyxml(indent="  ").strip()
             except ExpatError:
                 return body.decode("utf-8", "replace")
-            return text.strip()
+            # minidom always adds an XML declaration; keep one only if the codec wrote one.
+            if not body.lstrip().startswith(b"<?xml"):
+                text = text.split("\n", 1)[1] if "\n" in text else text
+            return text
     return body.decode("utf-8", "replace")

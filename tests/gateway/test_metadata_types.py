@@ -144,3 +144,25 @@ def test_descriptions_are_escaped_in_attributes() -> None:
     from gateway.metadata.python_types import _quoted
 
     assert _quoted('say "hi" \\ there') == '"say \\"hi\\" \\\\ there"'
+
+
+def test_xml_samples_are_indented_without_an_added_declaration() -> None:
+    from gateway.dtos import PatchAISession
+    from gateway.metadata.samples import encode_sample, sample
+
+    class FakeXml:
+        format = "xml"
+        media_type = "application/xml"
+        media_types = ("application/xml",)
+        content_type = "application/xml"
+
+        def encode(self, obj: object) -> bytes:
+            assert isinstance(obj, PatchAISession)
+            members = f"<purpose>{obj.purpose}</purpose><sessionId>{obj.session_id}</sessionId>"
+            return f"<PatchAISession>{members}</PatchAISession>".encode()
+
+        def decode(self, data: bytes, type: type) -> object:
+            raise NotImplementedError
+
+    text = encode_sample(FakeXml(), sample(default_model(), PatchAISession))
+    assert text == ("<PatchAISession>\n  <purpose>String</purpose>\n  <sessionId>String</sessionId>\n</PatchAISession>")
