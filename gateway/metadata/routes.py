@@ -38,9 +38,9 @@ def metadata_routes(registry: CodecRegistry) -> list[BaseRoute]:
         return HTMLResponse(index_page(page_model().operations, formats))
 
     async def format_page(request: Request) -> Response:
-        fmt = request.path_params["fmt"].lower()
+        fmt = request.url.path.strip("/").split("/", 1)[0].lower()
         codec = registry.by_format(fmt)
-        if fmt not in formats or codec is None:
+        if codec is None:
             return _not_found(f"No metadata pages for format '{fmt}'")
         name = request.query_params.get("op")
         if not name:
@@ -64,21 +64,21 @@ def metadata_routes(registry: CodecRegistry) -> list[BaseRoute]:
         return JSONResponse(metadata_types(default_model(), _base_url(request)))
 
     async def types_source(request: Request) -> Response:
-        language = LANGUAGES.get(request.path_params["lang"].lower())
-        if language is None:
-            return PlainTextResponse("Unknown language", status_code=404)
+        language = LANGUAGES[request.url.path.rsplit("/", 1)[1]]
         options = TypesOptions.from_query(request.query_params, _base_url(request))
         return PlainTextResponse(language.generate(default_model(), options))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document(default_model(), formats=list(registry), base_url=_base_url(request)))
 
+    # Literal paths only (one per format and language), so nothing here can shadow an operation's
+    # route: whatever is not a metadata page falls through to the gateway's catch-all.
     methods = ["GET", "HEAD"]
     return [
         Route("/metadata", index, methods=methods),
         Route("/openapi.json", openapi, methods=methods),
         Route("/types", types_index, methods=methods),
         Route("/types/metadata", types_metadata, methods=methods),
-        Route("/types/{lang}", types_source, methods=methods),
-        Route("/{fmt}/metadata", format_page, methods=methods),
+        *(Route(f"/types/{name}", types_source, methods=methods) for name in LANGUAGES),
+        *(Route(f"/{fmt}/metadata", format_page, methods=methods) for fmt in formats),
     ]
