@@ -233,3 +233,14 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerApiKey"]["scheme"] == "bearer" and schemes["basic"]["scheme"] == "basic"
     assert "responseStatus" in document["components"]["schemas"]["ErrorResponse"]["properties"]
+
+
+@pytest.mark.parametrize("fmt", REGISTERED)
+def test_every_operation_has_a_page_in_every_language(client: TestClient, fmt: str) -> None:
+    for op in OPERATIONS:
+        for lang in [None, "python", "typescript", "csharp"]:
+            params = {"op": op.name} | ({"lang": lang} if lang else {})
+            response = client.get(f"/{fmt}/metadata", params=params)
+            assert response.status_code == 200, (op.name, lang)
+            assert f'<h2 id="op">{op.name}</h2>' in response.text
+            assert f"HTTP + {fmt.upper()}" in response.text
