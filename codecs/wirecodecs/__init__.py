@@ -4,6 +4,7 @@ from .base import Codec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
 from .json import JsonCodec
 from .registry import ENTRY_POINT_GROUP, CodecRegistry
+from .xml import XmlCodec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -15,12 +16,13 @@ __all__ = [
     "FieldError",
     "JsonCodec",
     "ValidationError",
+    "XmlCodec",
     "default_registry",
 ]
 
 
 def default_registry() -> CodecRegistry:
     """The built-in codecs in ServiceStack's preference order, then any installed by entry point."""
-    registry = CodecRegistry([JsonCodec()])
+    registry = CodecRegistry([JsonCodec(), XmlCodec()])
     registry.load_entry_points()
     return registry
