@@ -24,8 +24,7 @@ from gateway.dtos import (
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "xml"
 DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 XMLNS = (
-    b'xmlns:i="http://www.w3.org/2001/XMLSchema-instance" '
-    b'xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI"'
+    b'xmlns:i="http://www.w3.org/2001/XMLSchema-instance" xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI"'
 )
 S = "String"
 
@@ -203,7 +202,7 @@ def test_servicestack_types_keep_declared_order_and_names() -> None:
     assert data.startswith(
         DECLARATION + b'<Authenticate xmlns:i="http://www.w3.org/2001/XMLSchema-instance" '
         b'xmlns="http://schemas.servicestack.net/types"><provider>credentials</provider>'
-        b"<UserName>u</UserName><Password>p</Password><RememberMe i:nil=\"true\" />"
+        b'<UserName>u</UserName><Password>p</Password><RememberMe i:nil="true" />'
     )
 
 
@@ -278,7 +277,9 @@ def test_unknown_elements_comments_and_layout_are_ignored() -> None:
 
 
 def test_namespaces_and_prefixes_are_tolerated_members_match_by_local_name() -> None:
-    body = b'<x:PatchAISession xmlns:x="urn:whatever"><x:SessionId>s</x:SessionId><Purpose>p</Purpose></x:PatchAISession>'
+    body = (
+        b'<x:PatchAISession xmlns:x="urn:whatever"><x:SessionId>s</x:SessionId><Purpose>p</Purpose></x:PatchAISession>'
+    )
     assert codec.decode(body, PatchAISession) == PatchAISession(session_id="s", purpose="p")
 
 
@@ -314,7 +315,7 @@ def test_wrong_types_are_validation_errors_naming_the_field() -> None:
         codec.decode(request("<Page>abc</Page>", root="ListAISessions"), ListAISessions)
     assert [e.field_name for e in info.value.errors] == ["page"]
     with pytest.raises(ValidationError) as info:
-        codec.decode(request('<SortOrder>Sideways</SortOrder>', root="ListAISessions"), ListAISessions)
+        codec.decode(request("<SortOrder>Sideways</SortOrder>", root="ListAISessions"), ListAISessions)
     assert info.value.errors[0].field_name == "sortOrder"
 
 
