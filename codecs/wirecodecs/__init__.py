@@ -7,6 +7,7 @@ from .errors import CodecError, DecodeError, EncodeError, FieldError, Validation
 from .json import JsonCodec
 from .jsv import JsvCodec
 from .registry import ENTRY_POINT_GROUP, CodecRegistry
+from .xml import XmlCodec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -20,6 +21,7 @@ __all__ = [
     "JsonCodec",
     "JsvCodec",
     "ValidationError",
+    "XmlCodec",
     "convert",
     "default_registry",
 ]
@@ -27,6 +29,8 @@ __all__ = [
 
 def default_registry(*, csv_neutralize_formulas: bool = False) -> CodecRegistry:
     """The built-in codecs in ServiceStack's preference order, then any installed by entry point."""
-    registry = CodecRegistry([JsonCodec(), JsvCodec(), CsvCodec(neutralize_formulas=csv_neutralize_formulas)])
+    registry = CodecRegistry(
+        [JsonCodec(), XmlCodec(), JsvCodec(), CsvCodec(neutralize_formulas=csv_neutralize_formulas)]
+    )
     registry.load_entry_points()
     return registry

@@ -1,0 +1,200 @@
+"""XML bytes → builtins shaped for a DTO, parsed safely.
+
+Parsing uses the standard library's expat with every DTD feature refused: a `<!DOCTYPE` stops the
+parse (so no entity declarations, no external DTD or entity fetches, no billion laughs), parameter
+entities are never parsed, and an undeclared entity is a well-formedness error. The document is
+capped in size, element count and nesting depth before and while it is parsed. Whatever goes wrong
+surfaces as `wirecodecs.DecodeError`.
+
+Binding follows DataContractSerializer loosely (see docs/xml.md): members are matched by local name
+(namespaces and prefixes are tolerated), unknown elements are skipped, `i:nil="true"` is null, an
+empty element is the empty string, and members may come in any order unless the codec was built
+with `out_of_order="drop"`, which drops them the way DataContractSerializer does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.parsers import expat
+
+from ..errors import DecodeError
+from ._contract import ANY, BOOL, DICT, ENUM, FLOAT, INT, LIST, STRUCT, XSI_NS, ClassContract, Node
+
+__all__ = ["Limits", "bind", "parse"]
+
+_NIL = f"{XSI_NS} nil"
+_XML_WHITESPACE = " \t\r\n"
+
+
+class Limits:
+    __slots__ = ("max_chars", "max_depth", "max_elements")
+
+    def __init__(self, max_chars: int, max_depth: int, max_elements: int) -> None:
+        self.max_chars = max_chars
+        self.max_depth = max_depth
+        self.max_elements = max_elements
+
+
+class Element:
+    __slots__ = ("children", "name", "nil", "text")
+
+    def __init__(self, name: str, nil: bool) -> None:
+        self.name = name
+        self.nil = nil
+        self.children: list[Element] = []
+        self.text: list[str] = []
+
+
+class _Refused(Exception):
+    """Raised from inside expat callbacks; becomes a DecodeError."""
+
+
+def _to_text(data: bytes) -> str:
+    # ServiceStack reads the body as text before parsing, so the encoding pseudo-attribute of the
+    # declaration is not what decides; UTF-8 (BOM optional) or BOM-marked UTF-16 are accepted.
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")
+
+
+def parse(data: bytes | bytearray | memoryview, limits: Limits) -> Element:
+    raw = bytes(data)
+    if len(raw) > 4 * limits.max_chars:
+        raise DecodeError(f"XML document is larger than {limits.max_chars} characters")
+    try:
+        text = _to_text(raw)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"XML document is not valid UTF-8/UTF-16: {exc.reason}") from None
+    if len(text) > limits.max_chars:
+        raise DecodeError(f"XML document is larger than {limits.max_chars} characters")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[Element] = []
+    roots: list[Element] = []
+    count = 0
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count
+        count += 1
+        if count > limits.max_elements:
+            raise _Refused(f"XML document has more than {limits.max_elements} elements")
+        if len(stack) >= limits.max_depth:
+            raise _Refused(f"XML document is nested deeper than {limits.max_depth} levels")
+        nil = attrs.get(_NIL, "").strip(_XML_WHITESPACE) in ("true", "1")
+        element = Element(name.rpartition(" ")[2], nil)
+        (stack[-1].children if stack else roots).append(element)
+        stack.append(element)
+
+    def end(name: str) -> None:
+        stack.pop()
+
+    def characters(chunk: str) -> None:
+        if stack:
+            stack[-1].text.append(chunk)
+
+    def refuse_dtd(*args: Any) -> None:
+        raise _Refused("DTDs are not allowed in XML requests")
+
+    def refuse_entity(*args: Any) -> int:
+        raise _Refused("entities are not allowed in XML requests")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_entity
+    parser.UnparsedEntityDeclHandler = refuse_entity
+    parser.NotationDeclHandler = refuse_entity
+    parser.ExternalEntityRefHandler = refuse_entity
+    parser.SkippedEntityHandler = refuse_entity
+    try:
+        parser.Parse(text, True)
+    except _Refused as exc:
+        raise DecodeError(str(exc)) from None
+    except expat.ExpatError as exc:
+        raise DecodeError(f"malformed XML: {exc}") from None
+    except (RecursionError, MemoryError, ValueError, UnicodeError) as exc:
+        raise DecodeError(f"malformed XML: {exc}") from None
+    if not roots:
+        raise DecodeError("XML document has no root element")
+    return roots[0]
+
+
+def root_name_matches(root: Element, node: Node) -> str | None:
+    """The expected root name when `root` does not carry it, else None."""
+    if node.kind == STRUCT:
+        assert node.struct is not None
+        expected = node.struct.name
+        ok = root.name.startswith(expected) if node.struct.open_generic else root.name == expected
+        return None if ok else expected
+    if node.kind in (LIST, DICT) and node.item is not None and node.item.kind != ANY:
+        return None if root.name == node.name else node.name
+    return None
+
+
+def bind(root: Element, node: Node, drop_out_of_order: bool) -> Any:
+    expected = root_name_matches(root, node)
+    if expected is not None:
+        raise DecodeError(f"expecting root element '{expected}', found '{root.name}'")
+    return _Binder(drop_out_of_order).value(root, node)
+
+
+class _Binder:
+    def __init__(self, drop_out_of_order: bool) -> None:
+        self._drop = drop_out_of_order
+
+    def value(self, element: Element, node: Node) -> Any:
+        if element.nil:
+            return None
+        kind = node.kind
+        if kind == STRUCT:
+            assert node.struct is not None
+            return self.struct(element, node.struct)
+        if kind == LIST:
+            assert node.item is not None
+            return [self.value(child, node.item) for child in element.children]
+        if kind == DICT:
+            return self.mapping(element, node)
+        if kind == ANY and element.children:
+            out: dict[str, Any] = {}
+            for child in element.children:
+                out.setdefault(child.name, self.value(child, node))
+            return out
+        text = "".join(element.text)
+        if kind in (INT, FLOAT, BOOL, ENUM):
+            # XML Schema collapses whitespace for non-string types (XmlConvert trims it too).
+            text = text.strip(_XML_WHITESPACE)
+        return text
+
+    def struct(self, element: Element, contract: ClassContract) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        last = -1
+        for child in element.children:
+            hit = contract.lookup(child.name)
+            if hit is None:
+                continue  # unknown member: ignored, as DataContractSerializer does
+            index, member = hit
+            if member.encode_name in out:
+                continue  # a repeated member: the first one wins
+            if self._drop and index < last:
+                continue  # DataContractSerializer never looks back for an earlier member
+            last = max(last, index)
+            out[member.encode_name] = self.value(child, member.node)
+        return out
+
+    def mapping(self, element: Element, node: Node) -> dict[Any, Any]:
+        assert node.key is not None and node.item is not None
+        out: dict[Any, Any] = {}
+        for entry in element.children:
+            key = value = None
+            for part in entry.children:
+                if part.name == "Key" and key is None:
+                    key = part
+                elif part.name == "Value" and value is None:
+                    value = part
+            if key is None:
+                continue  # a KeyValue without its Key carries nothing to bind
+            out[self.value(key, node.key)] = None if value is None else self.value(value, node.item)
+        return out

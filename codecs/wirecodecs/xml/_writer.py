@@ -1,0 +1,285 @@
+"""DTO → XML bytes, byte-for-byte as ServiceStack writes them.
+
+ServiceStack serializes with `DataContractSerializer.WriteObject(XmlWriter.Create(stream, settings))`
+(UTF-8 without BOM, declaration on, no indentation). The bytes therefore come from two .NET pieces
+that this module imitates:
+
+- `XmlWellFormedWriter`: an element in a namespace that is not in scope gets a default-namespace
+  declaration, written *after* the explicit attributes (`<CreatedBy i:nil="true" xmlns="…" />`);
+  an element whose namespace already has a prefix reuses it (`<d2p1:string>`); an element with no
+  content ends with `" />"`.
+- `XmlDictionaryWriter`'s wrapper: a namespace DataContractSerializer declares itself gets the prefix
+  `d{depth}p{n}`, depth counting the root as 1 and n being 1 + the attributes already on the element.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import math
+import re
+import typing
+from typing import Any, Literal
+
+import msgspec
+
+from ..errors import EncodeError
+from ._contract import ANY, ARRAYS_NS, DICT, LIST, SERIALIZATION_NS, STRUCT, XSI_NS, ClassContract, Contracts, Node
+
+__all__ = ["encode_document"]
+
+InvalidChars = Literal["replace", "error"]
+
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_XMLNS_NS = "http://www.w3.org/2000/xmlns/"
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+
+# Characters text content cannot carry verbatim. XML 1.0 has no way at all to write C0 controls
+# other than TAB/LF/CR, lone surrogates, U+FFFE or U+FFFF (not even as &#x1;).
+_TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"}
+
+
+def escape_text(text: str, invalid: InvalidChars) -> str:
+    """`&`, `<`, `>` as entities (as .NET does); CR as `&#xD;` so it survives parsing.
+
+    Characters XML 1.0 cannot represent become U+FFFD, or raise EncodeError when `invalid="error"`
+    (what .NET's XmlWriter does: ArgumentException, a 500 in ServiceStack).
+    """
+    if _TEXT_SPECIAL.search(text) is None:
+        return text
+
+    def sub(match: re.Match[str]) -> str:
+        ch = match.group()
+        entity = _ENTITIES.get(ch)
+        if entity is not None:
+            return entity
+        if invalid == "error":
+            raise EncodeError(f"character U+{ord(ch):04X} cannot be represented in XML 1.0")
+        return "\ufffd"
+
+    return _TEXT_SPECIAL.sub(sub, text)
+
+
+def _escape_attr(text: str) -> str:
+    return _ATTR_SPECIAL.sub(lambda m: _ENTITIES[m.group()], text)
+
+
+class _XmlWriter:
+    """The slice of XmlWellFormedWriter + XmlWrappedWriter that DataContractSerializer exercises."""
+
+    def __init__(self, invalid: InvalidChars) -> None:
+        self._out: list[str] = [_DECLARATION]
+        self._invalid = invalid
+        # In-scope namespace bindings, innermost last, as (prefix, uri).
+        self._ns: list[tuple[str, str]] = [("xml", _XML_NS), ("xmlns", _XMLNS_NS), ("", "")]
+        self._elements: list[tuple[str, int]] = []  # (qualified name, len(self._ns) before it)
+        self._open = False  # the start tag is not closed yet
+        self._pending: tuple[str, str] | None = None  # implicit declaration, written at tag close
+        self._attributes = 1  # XmlWrappedWriter._prefix: reset to 1 per element, +1 per attribute
+
+    def getvalue(self) -> bytes:
+        return "".join(self._out).encode("utf-8", "surrogatepass")
+
+    def _lookup_prefix(self, uri: str) -> str | None:
+        """XmlWellFormedWriter.LookupPrefix: the newest binding of `uri`, unless its prefix was rebound."""
+        for i in range(len(self._ns) - 1, -1, -1):
+            prefix, bound = self._ns[i]
+            if bound == uri:
+                if any(p == prefix for p, _ in self._ns[i + 1 :]):
+                    return None
+                return prefix
+        return None
+
+    def _lookup_namespace(self, prefix: str) -> str | None:
+        for p, uri in reversed(self._ns):
+            if p == prefix:
+                return uri
+        return None
+
+    def start(self, local: str, uri: str) -> None:
+        self._close_start_tag()
+        prefix = self._lookup_prefix(uri)
+        if prefix is None:
+            prefix = ""
+        mark = len(self._ns)
+        self._pending = (prefix, uri) if self._lookup_namespace(prefix) != uri else None
+        self._ns.append((prefix, uri))
+        qname = f"{prefix}:{local}" if prefix else local
+        self._elements.append((qname, mark))
+        self._out.append("<" + qname)
+        self._open = True
+        self._attributes = 1
+
+    def declare(self, prefix: str, uri: str) -> None:
+        self._attribute(f"xmlns:{prefix}", uri)
+        self._ns.append((prefix, uri))
+
+    def declare_generated(self, uri: str) -> None:
+        """XmlDictionaryWriter.WriteXmlnsAttribute(null, uri): only if `uri` has no prefix in scope."""
+        if self._lookup_prefix(uri) is None:
+            self.declare(f"d{len(self._elements)}p{self._attributes}", uri)
+
+    def nil(self) -> None:
+        self._attribute("i:nil", "true")
+
+    def _attribute(self, qname: str, value: str) -> None:
+        self._out.append(f' {qname}="{_escape_attr(value)}"')
+        self._attributes += 1
+
+    def _flush_pending(self) -> None:
+        if self._pending is not None:
+            prefix, uri = self._pending
+            self._out.append(f' xmlns:{prefix}="{_escape_attr(uri)}"' if prefix else f' xmlns="{_escape_attr(uri)}"')
+            self._pending = None
+
+    def _close_start_tag(self) -> None:
+        if self._open:
+            self._flush_pending()
+            self._out.append(">")
+            self._open = False
+
+    def text(self, text: str) -> None:
+        # An empty string still ends as `<X />`: .NET's raw writer turns `<X></X>` with nothing
+        # between into the short form.
+        if text:
+            self._close_start_tag()
+            self._out.append(escape_text(text, self._invalid))
+
+    def end(self) -> None:
+        qname, mark = self._elements.pop()
+        if self._open:
+            self._flush_pending()
+            self._out.append(" />")
+            self._open = False
+        else:
+            self._out.append(f"</{qname}>")
+        del self._ns[mark:]
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as XmlConvert writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        # DataContractSerializer writes an enum member's name; the DTOs' enum values are those names.
+        return value.value if isinstance(value.value, str) else value.name
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "INF" if value > 0 else "-INF"
+        return repr(value).replace("e", "E")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def resolve_type(obj: Any) -> Any:
+    """The declared type to write `obj` as, binding generic parameters from the values it holds.
+
+    `ListResponse(items=[AISessionInfo(...)])` → `ListResponse[AISessionInfo]`. A parameter with no
+    value to learn from (an empty list) is bound to `Any`, which names the root `ListResponseOfanyType`;
+    pass `type=` to `XmlCodec.encode` to get the exact name in that case.
+    """
+    cls = type(obj)
+    if isinstance(obj, msgspec.Struct):
+        params = getattr(cls, "__parameters__", ())
+        if not params:
+            return cls
+        bound: dict[Any, Any] = {}
+        for f in msgspec.structs.fields(cls):
+            ann = f.type
+            while typing.get_origin(ann) is typing.Annotated:
+                ann = typing.get_args(ann)[0]
+            value = getattr(obj, f.name, None)
+            if ann in params and value is not None and ann not in bound:
+                bound[ann] = type(value)
+            elif typing.get_origin(ann) in (list, set, frozenset, tuple) and value:
+                args = typing.get_args(ann)
+                if args and args[0] in params and args[0] not in bound:
+                    bound[args[0]] = type(next(iter(value)))
+        return cls[tuple(bound.get(p, Any) for p in params)]
+    if isinstance(obj, list):
+        return list[resolve_type(obj[0])] if obj else list[Any]  # type: ignore[misc]
+    return cls
+
+
+class _Encoder:
+    def __init__(self, contracts: Contracts, writer: _XmlWriter) -> None:
+        self._contracts = contracts
+        self._w = writer
+
+    def members(self, obj: Any, contract: ClassContract) -> None:
+        w = self._w
+        for member in contract.members:
+            w.start(member.xml_name, member.ns)
+            if member.child_ns is not None:
+                w.declare_generated(member.child_ns)
+            self.value(getattr(obj, member.py_name, None), member.node)
+            w.end()
+
+    def value(self, value: Any, node: Node) -> None:
+        w = self._w
+        if value is None or value is msgspec.UNSET:
+            w.nil()
+            return
+        kind = node.kind
+        if isinstance(value, msgspec.Struct):
+            contract = node.struct
+            if contract is None or getattr(contract.cls, "__origin__", contract.cls) is not type(value):
+                runtime = self._contracts.node_for(resolve_type(value))
+                assert runtime.struct is not None
+                contract = runtime.struct
+            self.members(value, contract)
+        elif kind == LIST or (kind == ANY and isinstance(value, (list, tuple, set, frozenset))):
+            item = node.item if node.item is not None else self._contracts.node_for(Any)
+            for entry in value:
+                entry_node = item
+                if item.kind == ANY and entry is not None:
+                    entry_node = self._contracts.node_for(resolve_type(entry))
+                w.start(entry_node.name, node.ns if kind == LIST else ARRAYS_NS)
+                self.value(entry, entry_node)
+                w.end()
+        elif kind == DICT or (kind == ANY and isinstance(value, dict)):
+            self.mapping(value, node if kind == DICT else self._contracts.node_for(dict[Any, Any]))
+        else:
+            w.text(scalar_text(value))
+
+    def mapping(self, value: dict[Any, Any], node: Node) -> None:
+        """Dictionary<K,V>: `<d2p1:KeyValueOfstringstring><d2p1:Key>…</d2p1:Key><d2p1:Value>…`."""
+        w = self._w
+        assert node.key is not None and node.item is not None
+        item_name = self._contracts.kv_item_name(node)
+        for key, entry in value.items():
+            w.start(item_name, ARRAYS_NS)
+            for local, part, part_node in (("Key", key, node.key), ("Value", entry, node.item)):
+                w.start(local, ARRAYS_NS)
+                if part_node.kind in (STRUCT, LIST, DICT) and part_node.ns != ARRAYS_NS:
+                    w.declare_generated(part_node.ns)
+                self.value(part, part_node)
+                w.end()
+            w.end()
+
+
+def encode_document(contracts: Contracts, obj: Any, declared: Any, invalid: InvalidChars) -> bytes:
+    node = contracts.node_for(declared if declared is not None else resolve_type(obj))
+    writer = _XmlWriter(invalid)
+    if node.kind == STRUCT:
+        assert node.struct is not None
+        name, ns = node.struct.name, node.struct.ns
+    elif node.kind in (LIST, DICT):
+        name, ns = node.name, node.ns
+    else:
+        # Primitive roots (`<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">`).
+        name, ns = node.name, SERIALIZATION_NS
+    writer.start(name, ns)
+    writer.declare("i", XSI_NS)
+    _Encoder(contracts, writer).value(obj, node)
+    writer.end()
+    return writer.getvalue()
