@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wirecodecs import CodecRegistry
+from wirecodecs import CodecRegistry, encode_declared
 
 from .dtos import AISessionInfo, ErrorResponse, ResponseStatus
 from .operations import OPERATIONS
@@ -55,5 +55,6 @@ def convert_document(data: bytes, *, source: str, target: str, type_name: str, r
         if codec is None:
             raise UnknownFormat(f"unknown format {name!r}; registered: {', '.join(registry.formats())}")
     assert decoder is not None and encoder is not None
-    dto = decoder.decode(data, _find_type(type_name))
-    return encoder.encode(dto)
+    dto_type = _find_type(type_name)
+    dto = decoder.decode(data, dto_type)
+    return encode_declared(encoder, dto, dto_type)

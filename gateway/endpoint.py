@@ -245,7 +245,7 @@ class Endpoint:
         result = await operation.handler(self._handlers, dto, ctx)
         if match.oneway or result is None:
             return reply.no_content(cookies=ctx.set_cookies)
-        return reply.body(result, cookies=ctx.set_cookies)
+        return reply.body(result, cookies=ctx.set_cookies, declared_type=operation.response_type)
 
     def _bind(
         self,
@@ -296,4 +296,6 @@ class Endpoint:
         headers = {"X-AutoBatch-Completed": str(len(results))}
         if match.oneway:
             return reply.no_content(headers=headers)
-        return reply.body(results, headers=headers)
+        return reply.body(
+            results, headers=headers, declared_type=GenericAlias(list, (operation.response_type,))
+        )

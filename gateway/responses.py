@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from starlette.responses import Response
-from wirecodecs import Codec
+from wirecodecs import Codec, encode_declared
 
 from .auth import WWW_AUTHENTICATE
 from .context import Cookie
@@ -62,12 +62,16 @@ class Reply:
         status_code: int = 200,
         headers: dict[str, str] | None = None,
         cookies: Iterable[Cookie] = (),
+        declared_type: object = None,
     ) -> Response:
-        """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200 (reference G)."""
+        """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200 (reference G).
+
+        `declared_type` is the operation's response type, for codecs that name things after it.
+        """
         all_headers = self._headers()
         if headers:
             all_headers.update(headers)
-        encoded = self.codec.encode(payload)
+        encoded = encode_declared(self.codec, payload, declared_type)
         pretty = getattr(self.codec, "pretty", None) if self.debug else None
         if self.callback:
             response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE)

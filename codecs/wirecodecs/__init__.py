@@ -1,7 +1,7 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
 from ._convert import convert
-from .base import Codec
+from .base import Codec, encode_declared
 from .csv import CsvCodec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
 from .json import JsonCodec
@@ -24,6 +24,7 @@ __all__ = [
     "XmlCodec",
     "convert",
     "default_registry",
+    "encode_declared",
 ]
 
 

@@ -96,7 +96,7 @@ GOLDEN: dict[str, tuple[Any, Any]] = {
             count_per_page=25,
             specific_ids=[],
             sort_field="DateCreated",
-            sort_order=SortOrders.DESCEND,
+            sort_order=SortOrders.Descend,
             simplified_paging=True,
         ),
         ListAISessions,
@@ -241,7 +241,7 @@ def test_characters_xml_cannot_carry_are_replaced_or_refused() -> None:
 
 
 def test_scalars_enums_and_bools() -> None:
-    data = codec.encode(ListAISessions(all=True, sort_order=SortOrders.DESCEND, page=-3))
+    data = codec.encode(ListAISessions(all=True, sort_order=SortOrders.Descend, page=-3))
     assert b">true</All>" in data and b">Descend</SortOrder>" in data and b">-3</Page>" in data
 
 
@@ -307,7 +307,7 @@ def test_scalars_are_converted_and_trimmed() -> None:
     with pytest.raises(ValidationError):  # a null inside list<string> is not a str
         codec.decode(body, ListAISessions)
     dto = codec.decode(body.replace(b"<string i:nil='true'/>", b""), ListAISessions)
-    assert (dto.all, dto.count_per_page, dto.sort_order, dto.account_ids) == (True, 25, SortOrders.DESCEND, [" a "])
+    assert (dto.all, dto.count_per_page, dto.sort_order, dto.account_ids) == (True, 25, SortOrders.Descend, [" a "])
 
 
 def test_wrong_types_are_validation_errors_naming_the_field() -> None:
