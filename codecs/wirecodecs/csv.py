@@ -53,6 +53,11 @@ def _table_member(tp: Any) -> tuple[str, Any] | None:
     return None
 
 
+def _is_type_of(obj: msgspec.Struct, declared: Any) -> bool:
+    """Whether `declared` is `obj`'s class or a parametrisation of it (`ListResponse[X]`)."""
+    return getattr(declared, "__origin__", declared) is obj.__class__
+
+
 class CsvCodec:
     format: str = "csv"
     media_type: str = "text/csv"
@@ -63,11 +68,14 @@ class CsvCodec:
         #: Prefix cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with `'`.
         self.neutralize_formulas = neutralize_formulas
 
-    def encode(self, obj: Any) -> bytes:
+    def encode(self, obj: Any, *, type: Any = None) -> bytes:
+        """`type`, the declared type (`ListResponse[AISessionInfo]`), names the columns of an empty
+        table: CsvSerializer writes the header row alone for an empty sequence."""
         target: Any = obj
         item_type = None
         if isinstance(obj, msgspec.Struct):
-            table = _table_member(type(obj))
+            declared = type if type is not None and _is_type_of(obj, type) else obj.__class__
+            table = _table_member(declared)
             if table is not None:
                 target, item_type = getattr(obj, table[0]) or [], table[1]
         text = pyjsv.csv.dumps(

@@ -77,6 +77,14 @@ def test_jsv_page_is_the_seed_page(client: TestClient) -> None:
     assert normalised(samples) == normalised((FIXTURES / "PatchAISession.jsv-samples.txt").read_text())
 
 
+def test_xml_page_samples_are_the_evo_metadata_samples(client: TestClient) -> None:
+    page = client.get("/xml/metadata?op=PatchAISession").text
+    xml_fixtures = FIXTURES.parent / "xml"
+    for cls, name in (("request", "PatchAISession"), ("response", "AISessionInfo")):
+        body = pre_blocks(page, cls).split("\n\n", 1)[1]
+        assert normalised(body) == normalised((xml_fixtures / f"{name}.metadata-sample.xml").read_text())
+
+
 def test_parameter_tables(client: TestClient) -> None:
     page = client.get("/json/metadata?op=PatchAISession").text
     assert "<caption><b>PatchAISession</b> Parameters:</caption>" in page
