@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import request_response
 from wirecodecs import CodecRegistry, default_registry
 
 from .auth import AuthService
@@ -20,8 +20,6 @@ from .service import SessionService
 from .store import SqliteStore, open_store
 
 __all__ = ["create_app"]
-
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def create_app(
@@ -60,8 +58,12 @@ def create_app(
             if owns_store:
                 active_store.close()
 
-    routes = [*metadata_routes(codecs), Route("/{path:path}", endpoint.handle, methods=_METHODS)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=metadata_routes(codecs), lifespan=lifespan)
+    # Everything that is not a metadata page goes to the endpoint, which answers unknown paths with
+    # ServiceStack's 404 ErrorResponse. As the router's default (not a `{path:path}` route, whose
+    # pattern stops at a newline) it sees every path, and without slash redirects, every verb.
+    app.router.default = request_response(endpoint.handle)
+    app.router.redirect_slashes = False
     app.state.store = active_store
     app.state.settings = settings
     return app

@@ -141,9 +141,13 @@ class SortOrders(enum.Enum):
     Descend = "Descend"
 
 
-Page = Annotated[int, Meta(description="The page of data to retrieve")]
+# .NET `int` is Int32: ServiceStack cannot bind a larger number, and neither may we (the store's
+# integers are 64-bit, so an unbounded one would fail there, as a 500, instead of here as a 400).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+Page = Annotated[int, Meta(ge=INT32_MIN, le=INT32_MAX, description="The page of data to retrieve")]
 All = Annotated[bool, Meta(description="If you want all objects to be returned. This should be used with care")]
-CountPerPage = Annotated[int, Meta(description="The number per page to retrieve")]
+CountPerPage = Annotated[int, Meta(ge=INT32_MIN, le=INT32_MAX, description="The number per page to retrieve")]
 SpecificIds = Annotated[list[str] | None, Meta(description="Specific IDs")]
 SortField = Annotated[str | None, Meta(description="Specify a sort field")]
 SortOrder = Annotated[SortOrders, Meta(description="Specify a sort order")]
