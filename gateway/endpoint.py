@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message
+from starlette.types import Message, Receive, Scope, Send
 from wirecodecs import CodecRegistry, DecodeError, ValidationError
 
 from .auth import AuthService, Credentials
@@ -147,6 +147,11 @@ class Endpoint:
         self._auth = auth
         self._handlers = handlers
         self._max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The endpoint as an ASGI app (what GatewayApp calls for every operation request)."""
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         incoming = Incoming(request)
