@@ -51,6 +51,12 @@ _SESSION_COLUMNS = """
     s.created_by AS created_by, s.last_modified_by AS last_modified_by
 """
 _SESSION_FROM = "FROM ai_sessions AS s JOIN accounts AS a ON a.id = s.account_id"
+_PATCH_RETURNING = (
+    "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?, last_modified_by = ?"
+    " WHERE id = ? RETURNING id, account_id,"
+    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
+    " purpose, date_created, date_last_modified, created_by, last_modified_by"
+)
 
 
 def _new_id() -> str:
@@ -246,12 +252,10 @@ class SqliteStore:
         self, session_id: str, *, purpose: str | None, actor_id: str, now: str
     ) -> SessionRecord | None:
         def work(conn: sqlite3.Connection) -> SessionRecord | None:
-            updated = conn.execute(
-                "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?,"
-                " last_modified_by = ? WHERE id = ?",
-                (purpose, now, actor_id, session_id),
-            ).rowcount
-            return self._select_session(conn, session_id) if updated else None
+            # One statement, not UPDATE then SELECT: every statement on the writer thread costs a
+            # GIL round trip under load.
+            row = conn.execute(_PATCH_RETURNING, (purpose, now, actor_id, session_id)).fetchone()
+            return None if row is None else _session(row)
 
         return await self._writer.submit(work)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -72,3 +73,38 @@ def test_a_database_error_surfaces_as_store_unavailable(tmp_path: Path) -> None:
             anyio.run(writer.submit, lambda c: c.execute("INSERT INTO nowhere VALUES (1)"))
     finally:
         writer.close()
+
+
+def test_a_job_that_fails_after_writing_is_undone_alone(tmp_path: Path) -> None:
+    # The optimistic pass has no savepoints: a failure there must roll the whole transaction back
+    # and replay the batch job by job, so the others' writes land and the failed one's do not.
+    path = tmp_path / "p.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x INTEGER)").connection.close()
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def job(i: int) -> Callable[[sqlite3.Connection], int]:
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("INSERT INTO t VALUES (?)", (i,))
+            if i % 7 == 3:
+                raise ValueError(f"job {i} changed its mind")
+            return i
+
+        return work
+
+    writer = GroupCommitWriter(connect)
+
+    async def scenario() -> list[object]:
+        return await asyncio.gather(*(writer.submit(job(i)) for i in range(100)), return_exceptions=True)
+
+    try:
+        results = anyio.run(scenario)
+    finally:
+        writer.close()
+    failed = {i for i, r in enumerate(results) if isinstance(r, ValueError)}
+    assert failed == {i for i in range(100) if i % 7 == 3}
+    assert [r for r in results if not isinstance(r, ValueError)] == [i for i in range(100) if i not in failed]
+    with sqlite3.connect(path) as conn:
+        stored = {row[0] for row in conn.execute("SELECT x FROM t")}
+    assert stored == set(range(100)) - failed
