@@ -2,10 +2,11 @@
 
     python bench/load.py [--seconds 10] [--rounds 3] [--connections 32]
 
-Seeds a fresh SQLite file with the CLI, starts `evo-gateway serve` and then the baseline (same
-uvicorn settings, one process each, one after the other), drives each with `wrk` (Debian package
-`wrk`) and prints req/s, p50 and p99 with the ratio to the baseline. Each figure is the median of
-`--rounds` runs because the machine is noisy. Nothing here asserts a speed.
+Seeds a fresh SQLite file with the CLI, starts `evo-gateway serve` and the baseline (same uvicorn
+settings, one process each), drives them in turn with `wrk` (Debian package `wrk`), alternating
+round by round, and prints req/s, p50 and p99 with the ratio to the baseline. Each figure is a
+median over `--rounds` because the machine is noisy; the ratios are medians of per-round ratios,
+each taken back to back. Nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -119,6 +120,20 @@ def median(results: list[Result]) -> Result:
     )
 
 
+def seed(db_url: str) -> tuple[str, str]:
+    """A fresh database with an account and an admin; returns (account id, API key)."""
+    account = cli(db_url, "accounts", "add", "Acme")
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    return account, cli(db_url, "apikeys", "create", "admin")
+
+
+def new_session(base: str, account: str, auth: dict[str, str]) -> str:
+    body = json.dumps({"accountId": account}).encode()
+    request = urllib.request.Request(f"{base}/ai/sessions", data=body, headers=auth, method="POST")
+    with urllib.request.urlopen(request) as response:
+        return str(json.load(response)["id"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
@@ -130,58 +145,51 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        account = cli(db_url, "accounts", "add", "Acme")
-        cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
-        key = cli(db_url, "apikeys", "create", "admin")
+        account, key = seed(db_url)
         auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         # Same uvicorn settings for both: warnings only, so neither pays for access-log lines.
         uvicorn_flags = ["--log-level", "warning", "--host", "127.0.0.1", "--port"]
+        gateway_port, baseline_port = free_port(), free_port()
+        gateway_cmd = [sys.executable, "-m", "gateway", "--db", db_url, "serve", *uvicorn_flags, str(gateway_port)]
+        baseline_cmd = [sys.executable, "-m", "uvicorn", "baseline_app:app", *uvicorn_flags, str(baseline_port)]
+        scripts = {
+            "PATCH": lua("PATCH", '{"purpose":"bench"}', auth),
+            "GET": lua("GET", None, {"Authorization": auth["Authorization"]}),
+        }
+        samples: dict[tuple[str, str], list[Result]] = {}
+        ratios: dict[str, list[tuple[float, float]]] = {verb: [] for verb in scripts}
+        # Both servers run for the whole measurement but only one is driven at a time, and the two
+        # alternate round by round (order flipped each round), so drift on a noisy machine lands on
+        # both sides of every ratio instead of on whichever target happened to run second.
+        with serving(gateway_cmd, gateway_port) as gateway, serving(baseline_cmd, baseline_port) as baseline:
+            session_id = new_session(gateway, account, auth)
+            path = f"/ai/sessions/{session_id}"
+            urls = {"gateway": gateway + path, "baseline": baseline + path}
+            for url in urls.values():  # warm-up: imports, caches, the first WAL pages
+                run_wrk(url, scripts["GET"], 1, args.connections)
+            for round_number in range(args.rounds):
+                order = ["baseline", "gateway"] if round_number % 2 == 0 else ["gateway", "baseline"]
+                for verb, script in scripts.items():
+                    measured = {t: run_wrk(urls[t], script, args.seconds, args.connections) for t in order}
+                    for target, result in measured.items():
+                        samples.setdefault((target, verb), []).append(result)
+                    base, gate = measured["baseline"], measured["gateway"]
+                    rps_ratio = gate.requests_per_second / base.requests_per_second
+                    ratios[verb].append((rps_ratio, gate.p99_ms / base.p99_ms))
 
-        results: dict[tuple[str, str], Result] = {}
-        port = free_port()
-        gateway_cmd = [sys.executable, "-m", "gateway", "--db", db_url, "serve", *uvicorn_flags, str(port)]
-        with serving(gateway_cmd, port) as base:
-            request = urllib.request.Request(
-                f"{base}/ai/sessions", data=json.dumps({"accountId": account}).encode(), headers=auth, method="POST"
-            )
-            with urllib.request.urlopen(request) as response:
-                session_id = json.load(response)["id"]
-            url = f"{base}/ai/sessions/{session_id}"
-            patch = lua("PATCH", '{"purpose":"bench"}', auth)
-            get = lua("GET", None, {"Authorization": auth["Authorization"]})
-            results["gateway", "PATCH"] = median(
-                [run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)]
-            )
-            results["gateway", "GET"] = median(
-                [run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)]
-            )
-
-        port = free_port()
-        baseline_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "baseline_app:app",
-            *uvicorn_flags,
-            str(port),
-        ]
-        with serving(baseline_cmd, port) as base:
-            url = f"{base}/ai/sessions/{session_id}"
-            results["baseline", "PATCH"] = median(
-                [run_wrk(url, patch, args.seconds, args.connections) for _ in range(args.rounds)]
-            )
-            results["baseline", "GET"] = median(
-                [run_wrk(url, get, args.seconds, args.connections) for _ in range(args.rounds)]
-            )
-
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, median of {args.rounds} rounds, {os.cpu_count()} cores")
+    print(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds, medians, "
+        f"{os.cpu_count()} cores"
+    )
     print(f"{'target':<10}{'verb':<7}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'req/s ratio':>13}{'p99 ratio':>11}")
-    for verb in ("PATCH", "GET"):
-        base_result = results["baseline", verb]
+    for verb in scripts:
         for target in ("baseline", "gateway"):
-            r = results[target, verb]
-            rps_ratio = r.requests_per_second / base_result.requests_per_second
-            p99_ratio = r.p99_ms / base_result.p99_ms
+            r = median(samples[target, verb])
+            if target == "baseline":
+                rps_ratio, p99_ratio = 1.0, 1.0
+            else:  # the median of the per-round ratios, each measured back to back
+                rps_ratio = statistics.median(rps for rps, _ in ratios[verb])
+                p99_ratio = statistics.median(p99 for _, p99 in ratios[verb])
             print(
                 f"{target:<10}{verb:<7}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
                 f"{rps_ratio:>13.2f}{p99_ratio:>11.2f}"
