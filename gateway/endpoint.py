@@ -12,6 +12,7 @@ from types import GenericAlias
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -45,6 +46,20 @@ def _bare(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _lookup(params: Mapping[str, str], name: str) -> str | None:
+    """`params[name]`, with the name matched case-insensitively (the exact spelling first)."""
+    value = params.get(name)
+    if value is None and params:
+        lowered = name.lower()
+        value = next((v for k, v in params.items() if k.lower() == lowered), None)
+    return value
+
+
+#: Fields that hold one value: a repeat is not a list to fold (`application/json, application/json`
+#: would name no codec); the first one counts.
+_SINGLETON_HEADERS = frozenset({"content-type", "content-length", "authorization", "host"})
+
+
 class Incoming:
     """The parts of a request the pipeline reads, parsed once from the ASGI scope.
 
@@ -63,13 +78,20 @@ class Incoming:
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
             name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-            # Repeated headers fold into one comma-separated value (RFC 9110 5.3).
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            if name not in headers:
+                headers[name] = value
+            elif name not in _SINGLETON_HEADERS:
+                # Repeated list headers fold into one comma-separated value (RFC 9110 5.3).
+                headers[name] = f"{headers[name]}, {value}"
         self.headers = headers
         self.query: dict[str, str] = (
             flatten_params(parse_qsl(self.query_string, keep_blank_values=True)) if self.query_string else {}
         )
         self.content_type: str | None = headers.get("content-type")
+
+    def param(self, name: str) -> str | None:
+        """A query parameter by name, case-insensitively, as ASP.NET's QueryString reads it."""
+        return _lookup(self.query, name)
 
     @property
     def cookies(self) -> Mapping[str, str]:
@@ -94,7 +116,11 @@ async def _read_body(incoming: Incoming, limit: int) -> bytes:
 
 async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
     if _bare(incoming.content_type) == "application/x-www-form-urlencoded":
-        return flatten_params(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+        try:
+            text = body.decode("utf-8")  # browsers send the page's charset; ServiceStack reads UTF-8
+        except UnicodeDecodeError:
+            raise SerializationError("Could not read the form body: it is not UTF-8") from None
+        return flatten_params(parse_qsl(text, keep_blank_values=True))
 
     # multipart: replay the already-read (size-checked) body into Starlette's parser.
     sent = False
@@ -106,7 +132,10 @@ async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    form = await Request(incoming.request.scope, replay).form()
+    try:
+        form = await Request(incoming.request.scope, replay).form()
+    except MultiPartException as exc:  # no boundary, a torn part, too many fields or files
+        raise SerializationError(f"Could not read the multipart/form-data body: {exc.message}") from None
     try:
         return flatten_params((k, v) for k, v in form.multi_items() if isinstance(v, str))
     finally:
@@ -155,10 +184,9 @@ class Endpoint:
 
     async def handle(self, request: Request) -> Response:
         incoming = Incoming(request)
-        query = incoming.query
         info = split_suffix(incoming.path, self._formats)
         method = (
-            incoming.headers.get("x-http-method-override") or query.get("X-Http-Method-Override") or request.method
+            incoming.headers.get("x-http-method-override") or incoming.param("X-Http-Method-Override") or request.method
         ).upper()
         match: RouteMatch | None = None
         routing_error: ServiceError | None = None
@@ -167,12 +195,13 @@ class Endpoint:
         except ServiceError as exc:
             routing_error = exc
         content_type = incoming.content_type
+        callback = incoming.param("callback")
         negotiation = NegotiationInput(
             path=info.path,
             suffix_format=info.suffix_format,
             route_kind=match.kind if match else None,
-            query_format=query.get("format"),
-            has_callback="callback" in query,
+            query_format=incoming.param("format"),
+            has_callback=callback is not None,
             accept=[incoming.headers["accept"]] if "accept" in incoming.headers else [],
             content_type=content_type,
         )
@@ -183,23 +212,24 @@ class Endpoint:
             codec, routing_error = self._json, routing_error or exc
         reply = Reply(
             codec,
-            callback=query.get("callback"),
+            callback=callback,
             method=method,
             path=info.path,
             query_string=incoming.query_string,
             operation_name=match.operation.name if match else None,
-            debug=query.get("debug", "").lower() in ("1", "true"),
+            debug=(incoming.param("debug") or "").lower() in ("1", "true"),
         )
         try:
             body = await _read_body(incoming, self._max_body)
             form: dict[str, str] = {}
             if _bare(content_type) in FORM_MEDIA_TYPES:
                 form = await _read_form(incoming, body)
-                override = form.get("X-Http-Method-Override")
+                override = _lookup(form, "X-Http-Method-Override")
                 if override and override.upper() != method:
-                    method = override.upper()
+                    method = reply.method = override.upper()
                     match, routing_error = None, None
                     match = self._router.match(method, info.path)
+                    reply.operation_name = match.operation.name
             if routing_error is not None:
                 raise routing_error
             assert match is not None

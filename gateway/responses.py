@@ -74,7 +74,9 @@ class Reply:
         encoded = encode_declared(self.codec, payload, declared_type)
         pretty = getattr(self.codec, "pretty", None) if self.debug else None
         if self.callback:
-            response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers, JSONP_CONTENT_TYPE)
+            # Set as a header, not a media type, so Starlette adds no charset: exactly HostConfig.JsonpContentType.
+            all_headers["Content-Type"] = JSONP_CONTENT_TYPE
+            response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers)
         elif pretty is not None:
             all_headers.pop("Content-Disposition", None)
             response = Response(pretty(encoded).encode("utf-8"), status_code, all_headers, "text/plain")

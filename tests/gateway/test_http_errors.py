@@ -49,6 +49,31 @@ def test_wrong_types_are_400_with_field_errors(client: TestClient, world: World,
     assert_untouched(client, world, session_id)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b'{"purpose":"x"}'),  # no boundary
+        ("multipart/form-data; boundary=zz", b"garbage"),
+        ("multipart/form-data; boundary=zz", b"--zz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--zz--\r\n"),
+        ("application/x-www-form-urlencoded", b"purpose=\xff\xfe"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/ai/sessions/{sid}", "/api/PatchAISession", "/api/PatchAISession[]", "/nope"])
+def test_malformed_form_bodies_are_400(
+    client: TestClient, world: World, session_id: str, content_type: str, body: bytes, path: str
+) -> None:
+    r = client.patch(path.format(sid=session_id), content=body, headers={**world.admin, "Content-Type": content_type})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/json; charset=utf-8"
+    assert r.json()["responseStatus"]["errorCode"] == "SerializationException"
+    assert_untouched(client, world, session_id)
+
+
+def test_malformed_multipart_without_credentials_is_a_4xx(client: TestClient, session_id: str) -> None:
+    r = client.get("/nope", headers={"Content-Type": "multipart/form-data"})
+    assert r.status_code == 400
+
+
 def test_body_over_the_limit_is_413(client: TestClient, world: World, session_id: str) -> None:
     big = b'{"purpose":"' + b"x" * (65 * 1024) + b'"}'
     r = client.patch(

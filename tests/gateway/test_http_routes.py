@@ -25,6 +25,23 @@ def test_form_beats_query(client: TestClient, world: World) -> None:
     assert r.status_code == 200 and r.json()["purpose"] == "form"
 
 
+def test_urlencoded_form_is_read_as_utf8(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.patch(
+        f"/ai/sessions/{sid}",
+        content="purpose=café".encode(),
+        headers={**world.admin, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 200 and r.json()["purpose"] == "café"
+
+
+def test_a_repeated_content_type_header_still_names_the_codec(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    headers = [*world.admin.items(), ("Content-Type", "application/json"), ("Content-Type", "application/json")]
+    r = client.patch(f"/ai/sessions/{sid}", content=b'{"purpose":"twice"}', headers=headers)
+    assert r.status_code == 200 and r.json()["purpose"] == "twice"
+
+
 def test_multipart_form_binds(client: TestClient, world: World) -> None:
     sid = new_session(client, world)["id"]
     r = client.patch(f"/ai/sessions/{sid}", files={"purpose": (None, "multi")}, headers=world.admin)
@@ -98,11 +115,39 @@ def test_method_override_by_header_query_and_form(client: TestClient, world: Wor
     assert r.json()["purpose"] == "f"
 
 
+def test_method_override_query_key_is_case_insensitive(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.post(f"/ai/sessions/{sid}?x-http-method-override=patch", json={"purpose": "lower"}, headers=world.admin)
+    assert r.status_code == 200 and r.json()["purpose"] == "lower"
+
+
+def test_form_method_override_is_the_verb_errors_report(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.post(f"/ai/sessions/{sid}", data={"X-Http-Method-Override": "PATCH", "purpose": "f"}, headers=world.user)
+    assert r.status_code == 403
+    assert "Request.HttpMethod: PATCH\n" in r.text
+
+
+def test_form_method_override_names_the_csv_download_after_the_new_operation(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.post(f"/ai/sessions/{sid}.csv", data={"x-http-method-override": "PATCH"}, headers=world.admin)
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == "attachment;filename=PatchAISession.csv"
+
+
+def test_query_switches_are_case_insensitive(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}?Format=jsv", headers=world.admin)
+    assert r.headers["content-type"] == "application/jsv"
+    r = client.get(f"/ai/sessions/{sid}?Callback=cb", headers=world.admin)
+    assert r.text.startswith("cb(")
+
+
 def test_jsonp_wraps_success_and_errors_with_200(client: TestClient, world: World) -> None:
     sid = new_session(client, world)["id"]
     r = client.get(f"/ai/sessions/{sid}?callback=cb", headers=world.admin)
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["content-type"] == "text/javascript"
     assert r.text.startswith('cb({"accountId":') and r.text.endswith("})")
     r = client.get("/ai/sessions/ghost?callback=cb", headers=world.admin)
     assert r.status_code == 200 and r.text.startswith('cb({"responseStatus":{"errorCode":"NotFound"')
