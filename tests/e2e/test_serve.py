@@ -16,10 +16,22 @@ import pytest
 from .conftest import cli, cli_env, free_port
 
 
-def _start(db_url: str, port: int, out: Path, err: Path) -> subprocess.Popen[bytes]:
+def _start(db_url: str, port: int, out: Path, err: Path, *extra: str) -> subprocess.Popen[bytes]:
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "--db",
+                db_url,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *extra,
+            ],
             env=cli_env(),
             stdout=out_file,
             stderr=err_file,
@@ -71,3 +83,28 @@ def test_stops_cleanly_and_finishes_the_request_in_flight(tmp_path: Path, sig: s
     assert out.read_text() == ""
     logs = err.read_text()
     assert "POST /ai/sessions" in logs and "Finished server process" in logs
+
+
+def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    cli(db_url, "accounts", "add", "Acme")
+    port = free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    process = _start(db_url, port, out, err, "--shutdown-timeout", "1")
+    try:
+        head = (
+            b"POST /ai/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(head + b'{"acc')  # 5 of the 50 bytes, and then nothing
+            time.sleep(0.3)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            assert time.monotonic() - started < 8
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Finished server process" in err.read_text()
