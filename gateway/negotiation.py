@@ -14,7 +14,7 @@ from typing import Protocol
 from wirecodecs import Codec, CodecRegistry
 
 from .errors import NotAcceptable, UnsupportedMediaType
-from .mediatypes import parse_accept, quality
+from .mediatypes import parse_accept, quality, served_quality
 from .routing import RouteKind
 
 __all__ = [
@@ -155,7 +155,8 @@ class StrictNegotiator:
         best: Codec | None = None
         best_q = 0.0
         for codec in self._registry:  # registration order breaks ties: JSON first
-            q = max(quality(ranges, media_type) for media_type in codec.media_types)
+            aliases = [t for t in codec.media_types if t != codec.media_type]
+            q = served_quality(ranges, codec.media_type, aliases)
             if q > best_q:
                 best, best_q = codec, q
         if best is None:

@@ -108,3 +108,20 @@ def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) 
             process.kill()
             process.wait()
     assert "Finished server process" in err.read_text()
+
+
+def test_serve_negotiation_strict_answers_406(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    key = cli(db_url, "apikeys", "create", "admin")
+    port = free_port()
+    process = _start(db_url, port, tmp_path / "out.log", tmp_path / "err.log", "--negotiation", "strict")
+    try:
+        headers = {"Authorization": f"Bearer {key}"}
+        r = httpx.get(f"http://127.0.0.1:{port}/ai/sessions", headers={**headers, "Accept": "image/png"}, timeout=10)
+        assert r.status_code == 406 and r.json()["responseStatus"]["errorCode"] == "NotAcceptable"
+        r = httpx.get(f"http://127.0.0.1:{port}/ai/sessions", headers={**headers, "Accept": "text/csv"}, timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"] == "text/csv"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
