@@ -204,10 +204,13 @@ def _convert(args: argparse.Namespace) -> None:
         raise CommandError(str(exc)) from None
     except DecodeError as exc:
         raise CommandError(f"cannot decode the {args.source} document: {exc}") from None
-    sys.stdout.buffer.write(out)
-    if not out.endswith(b"\n"):
-        sys.stdout.buffer.write(b"\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(out if out.endswith(b"\n") else out + b"\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): as with any filter, that is not an error. Point
+        # stdout at /dev/null so the interpreter's own final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _run(args: argparse.Namespace) -> None:

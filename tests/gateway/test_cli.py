@@ -205,3 +205,23 @@ def test_convert_between_registered_formats(source: str, target: str, stdin: str
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected.encode()
+
+
+def test_convert_into_a_reader_that_stops_early_is_quiet() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "codecs")])}
+    document = b'{"sessionId":"x","purpose":"' + b"y" * 300_000 + b'"}'
+    convert = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "convert", "--from", "json", "--to", "jsv", "--type", "PatchAISession"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert convert.stdin is not None and convert.stdout is not None and convert.stderr is not None
+    convert.stdin.write(document)
+    convert.stdin.close()
+    assert convert.stdout.read(20) == b"{sessionId:x,purpose"
+    convert.stdout.close()  # as `| head -c 20` does
+    assert convert.wait(timeout=60) == 0
+    with convert.stderr:
+        assert convert.stderr.read() == b""
