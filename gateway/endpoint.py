@@ -276,7 +276,7 @@ class Endpoint:
             role = operation.required_role
             if role is not None and not caller.has_role(role):
                 raise RoleRequired(role)
-        ctx = CallContext(caller, login_id=credentials.login_id)
+        ctx = CallContext(caller, login_id=credentials.login_id, verb=reply.method)
         query = incoming.query
         if match.batch:
             return await self._run_batch(match, reply, suffix_format, body, ctx)
