@@ -1,7 +1,8 @@
 """What the service needs from storage: the `SessionStore` and `IdentityStore` protocols.
 
-Stores know nothing of HTTP or of wire DTOs; they speak in the records below. Every store runs the
-same contract tests (tests/gateway/store/test_contract.py).
+Stores know nothing of HTTP or of wire DTOs; they speak in the records below. The protocol-level
+tests in tests/gateway/store/test_sqlite.py (everything that takes the `store` fixture) are the
+contract a new store must pass.
 """
 
 from __future__ import annotations

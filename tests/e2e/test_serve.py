@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from .conftest import cli, cli_env, free_port
+from .conftest import cli, cli_env, free_port, running_server
 
 
 def _start(db_url: str, port: int, out: Path, err: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -125,3 +125,23 @@ def test_serve_negotiation_strict_answers_406(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+@pytest.mark.parametrize(("serve_args", "limit"), [((), 1024 * 1024), (("--max-body-bytes", "100"), 100)])
+def test_the_body_limit_is_1_mib_unless_configured(tmp_path: Path, serve_args: tuple[str, ...], limit: int) -> None:
+    db_url = f"sqlite:///{tmp_path / 'limit.db'}"
+    account_id = cli(db_url, "accounts", "add", "Acme")
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    auth = {"Authorization": f"Bearer {cli(db_url, 'apikeys', 'create', 'admin')}", "Content-Type": "application/json"}
+    with running_server(db_url, *serve_args) as base:
+        prefix = f'{{"accountId":"{account_id}","purpose":"'.encode()
+
+        def body(size: int) -> bytes:
+            return prefix + b"x" * (size - len(prefix) - 2) + b'"}'
+
+        fits = httpx.post(f"{base}/ai/sessions", content=body(limit), headers=auth, timeout=30)
+        assert fits.status_code == 200
+        over = httpx.post(f"{base}/ai/sessions", content=body(limit + 1), headers=auth, timeout=30)
+        assert over.status_code == 413 and over.json()["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
+        listed = httpx.get(f"{base}/ai/sessions", headers=auth, timeout=10).json()
+        assert listed["totalCount"] == 1  # the refused body created nothing
