@@ -8,8 +8,7 @@ and never 406 or 415. Handlers never see which negotiator is in use.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from wirecodecs import Codec, CodecRegistry
 
@@ -33,8 +32,7 @@ FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SERVER_ORDER = ("json", "xml", "jsv")
 
 
-@dataclass(frozen=True, slots=True)
-class NegotiationInput:
+class NegotiationInput(NamedTuple):
     path: str
     suffix_format: str | None
     route_kind: RouteKind | None

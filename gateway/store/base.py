@@ -8,7 +8,7 @@ contract a new store must pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "SORTABLE_FIELDS",
@@ -60,9 +60,9 @@ class UserRecord:
     roles: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    """One AI session, with its account's name joined in."""
+class SessionRecord(NamedTuple):
+    """One AI session, with its account's name joined in; the fields in the store's column order,
+    so a row builds it positionally."""
 
     id: str
     account_id: str
