@@ -162,6 +162,10 @@ class _Binder:
             for child in element.children:
                 out.setdefault(child.name, self.value(child, node))
             return out
+        if element.children:
+            # A scalar holds text only: DataContractSerializer's ReadElementContentAsString throws
+            # on child elements, so `<Purpose><b>x</b></Purpose>` is an error, not "".
+            raise DecodeError(f"element '{element.name}' holds elements where a value was expected")
         text = "".join(element.text)
         if kind in (INT, FLOAT, BOOL, ENUM):
             # XML Schema collapses whitespace for non-string types (XmlConvert trims it too).
