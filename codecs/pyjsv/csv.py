@@ -11,7 +11,7 @@ import dataclasses
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeVar, get_args, get_origin, overload
+from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 
 import msgspec
 from msgspec import inspect as mi
@@ -139,36 +139,45 @@ def dumps(
 
 
 # --- reading ---
+#
+# Every scan below is a compiled regex or a bounded `str.find` that starts where the last one
+# stopped, so a document is split and read in time linear in its length, whatever it holds.
+
+#: One quoted run as the record splitter sees it: `"…"` segments back to back (`""` inside a quoted
+#: cell closes and reopens the quotes). Possessive, so an unterminated run never backtracks.
+_QUOTED_RUN = re.compile(r'(?:"[^"]*+")++')
+#: A quoted cell: `"`, text and doubled quotes, then the first `"` that is not part of a pair.
+_QUOTED_FIELD = re.compile(r'"([^"]*+(?:""[^"]*+)*+)"')
+#: A separator followed by a cell that is not plain: one starting with `"`, `[` or `{`.
+_NEXT_SPECIAL = re.compile(r',["\[{]')
+_BRACKET_OR_QUOTE = re.compile(r'["\[\]{}]')
 
 
 def _records(text: str) -> list[str]:
     """Split into records at LF outside quotes (a CR before it dropped); empty lines are skipped."""
     records: list[str] = []
-    start = 0
-    in_quotes = False
-    pos = 0
+    append = records.append
+    find = text.find
     n = len(text)
-    while pos < n:
-        quote_at = text.find('"', pos)
-        newline_at = text.find("\n", pos)
-        if in_quotes:
-            if quote_at == -1:
-                break  # an unterminated quote runs to the end
-            in_quotes = False
-            pos = quote_at + 1
-            continue
-        if newline_at != -1 and (quote_at == -1 or newline_at < quote_at):
-            line = text[start:newline_at]
+    start = pos = 0  # start of the current record; where the unquoted stretch begins
+    while True:
+        quote = find('"', pos)
+        stop = n if quote == -1 else quote
+        newline = find("\n", pos, stop)
+        while newline != -1:
+            line = text[start:newline]
             if line.endswith("\r"):
                 line = line[:-1]
             if line:
-                records.append(line)
-            start = pos = newline_at + 1
-            continue
-        if quote_at == -1:
+                append(line)
+            start = newline + 1
+            newline = find("\n", start, stop)
+        if quote == -1:
             break
-        in_quotes = True
-        pos = quote_at + 1
+        run = _QUOTED_RUN.match(text, quote)
+        if run is None:
+            break  # an unterminated quote runs to the end
+        pos = run.end()
     tail = text[start:]
     if tail.endswith("\r"):
         tail = tail[:-1]
@@ -177,62 +186,83 @@ def _records(text: str) -> list[str]:
     return records
 
 
-def _bracket_end(line: str, start: int) -> int:
-    """Index just past the bracket matching line[start], ignoring brackets in quotes; -1 if none."""
-    depth = 0
-    in_quotes = False
-    for i in range(start, len(line)):
-        ch = line[i]
-        if ch == '"':
-            in_quotes = not in_quotes
-        elif in_quotes:
-            continue
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
+class _Brackets:
+    """Where each `[` / `{` of one line is closed, found in one left-to-right pass shared by every
+    cell of the line.
+
+    A cell that starts with a bracket runs to the bracket that brings the depth back to zero,
+    counting `[{` up and `]}` down and ignoring brackets inside quotes, where quotes toggle from
+    the cell's own start. Whether a bracket is inside quotes, seen from a cell start, depends only
+    on the parity of the quotes between them, so brackets fall into two classes by the parity of
+    the quotes before them, and a cell's bracket is matched within its own class by an ordinary
+    stack. Cells are asked for left to right, so the scan only ever moves forward.
+    """
+
+    __slots__ = ("_closed", "_open", "_parity", "_tokens")
+
+    def __init__(self, line: str, start: int) -> None:
+        self._tokens = _BRACKET_OR_QUOTE.finditer(line, start)
+        self._parity = 0
+        self._open: tuple[list[int], list[int]] = ([], [])
+        self._closed: dict[int, int] = {}
+
+    def end(self, start: int) -> int:
+        """Index just past the bracket matching the one at `start`; -1 if the line never closes it."""
+        closed = self._closed
+        while start not in closed:
+            token = next(self._tokens, None)
+            if token is None:
+                return -1
+            ch = token.group()
+            if ch == '"':
+                self._parity ^= 1
+            elif ch in "[{":
+                self._open[self._parity].append(token.start())
+            else:
+                stack = self._open[self._parity]
+                if stack:
+                    closed[stack.pop()] = token.end()
+        return closed[start]
 
 
 def _fields(line: str) -> list[str | None]:
+    """Split a record into cells: `None` for an empty unquoted cell, and a trailing separator adds one."""
+    if '"' not in line and "[" not in line and "{" not in line:
+        cells = line.split(",")
+        return [cell or None for cell in cells] if "" in cells else cast("list[str | None]", cells)
     fields: list[str | None] = []
-    pos = 0
+    append = fields.append
     n = len(line)
+    brackets: _Brackets | None = None
+    pos = 0  # always the start of a cell
     while True:
-        if pos >= n:
-            fields.append(None)
-            break
-        ch = line[pos]
+        ch = line[pos] if pos < n else ""
         if ch == '"':
-            end = pos + 1
-            while True:
-                end = line.find('"', end)
-                if end == -1:
-                    raise DecodeError("unterminated quoted CSV field", pos=pos)
-                if end + 1 < n and line[end + 1] == '"':
-                    end += 2
-                    continue
-                break
-            fields.append(line[pos + 1 : end].replace('""', '"'))
-            pos = end + 1
-            if pos < n and line[pos] != ",":
-                raise DecodeError(f"expected ',' after a quoted CSV field, found {line[pos]!r}", pos=pos)
-        else:
-            end = _bracket_end(line, pos) if ch in "{[" else -1
+            quoted = _QUOTED_FIELD.match(line, pos)
+            if quoted is None:
+                raise DecodeError("unterminated quoted CSV field", pos=pos)
+            append(quoted.group(1).replace('""', '"'))
+            end = quoted.end()
+            if end < n and line[end] != ",":
+                raise DecodeError(f"expected ',' after a quoted CSV field, found {line[end]!r}", pos=end)
+        elif ch == "[" or ch == "{":
+            if brackets is None:
+                brackets = _Brackets(line, pos)
+            end = brackets.end(pos)
             if end == -1 or (end < n and line[end] != ","):
+                # Unbalanced, or text after the closing bracket: a plain cell after all.
                 comma = line.find(",", pos)
                 end = n if comma == -1 else comma
-            fields.append(line[pos:end] or None)
-            pos = end
-        if pos >= n:
-            break
-        pos += 1  # the separator
-        if pos == n:
-            fields.append(None)  # a trailing separator adds a null field
-            break
-    return fields
+            append(line[pos:end])
+        else:
+            # Plain cells run to the next separator: take every one up to the next special cell at once.
+            special = _NEXT_SPECIAL.search(line, pos)
+            end = n if special is None else special.start()
+            cells = line[pos:end].split(",")
+            fields.extend([cell or None for cell in cells] if "" in cells else cells)
+        if end >= n:
+            return fields
+        pos = end + 1  # past the separator; at the end of the line it leaves a null cell
 
 
 def _scalar_columns(tp: Any) -> tuple[Any, set[str]] | None:

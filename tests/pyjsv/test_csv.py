@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,222 @@ def test_round_trip_nested_cells(rows: list[Owner]) -> None:
 def test_arbitrary_text_raises_only_decode_error(text: str) -> None:
     with contextlib.suppress(pyjsv.DecodeError):
         pyjsv.csv.loads(text, type=list[Owner])
+
+
+# --- the reader is linear, and reads exactly what the old quadratic reader read ---
+
+
+def _oracle_records(text: str) -> list[str]:
+    """The record splitter as it was before it was made linear: quotes toggle, LF outside ends a record."""
+    records: list[str] = []
+    start = 0
+    in_quotes = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "\n" and not in_quotes:
+            line = text[start:i].removesuffix("\r")
+            if line:
+                records.append(line)
+            start = i + 1
+    tail = text[start:].removesuffix("\r")
+    if tail:
+        records.append(tail)
+    return records
+
+
+def _oracle_bracket_end(line: str, start: int) -> int:
+    depth = 0
+    in_quotes = False
+    for i in range(start, len(line)):
+        ch = line[i]
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif in_quotes:
+            continue
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return -1
+
+
+def _oracle_fields(line: str) -> list[str | None]:
+    """The cell splitter as it was: one cell at a time, a bracket cell scanned to its match."""
+    fields: list[str | None] = []
+    pos = 0
+    n = len(line)
+    while True:
+        if pos >= n:
+            fields.append(None)
+            break
+        if line[pos] == '"':
+            end = pos + 1
+            while True:
+                end = line.find('"', end)
+                if end == -1:
+                    raise pyjsv.DecodeError("unterminated quoted CSV field", pos=pos)
+                if end + 1 < n and line[end + 1] == '"':
+                    end += 2
+                    continue
+                break
+            fields.append(line[pos + 1 : end].replace('""', '"'))
+            pos = end + 1
+            if pos < n and line[pos] != ",":
+                raise pyjsv.DecodeError(f"expected ',' after a quoted CSV field, found {line[pos]!r}", pos=pos)
+        else:
+            end = _oracle_bracket_end(line, pos) if line[pos] in "{[" else -1
+            if end == -1 or (end < n and line[end] != ","):
+                comma = line.find(",", pos)
+                end = n if comma == -1 else comma
+            fields.append(line[pos:end] or None)
+            pos = end
+        if pos >= n:
+            break
+        pos += 1
+        if pos == n:
+            fields.append(None)
+            break
+    return fields
+
+
+def _cells_or_error(split: Any, line: str) -> Any:
+    try:
+        return split(line)
+    except pyjsv.DecodeError as e:
+        return ("DecodeError", e.message, e.pos)
+
+
+CSV_TEXT = st.text(alphabet=st.sampled_from(list('"[]{},\r\nab ')), max_size=60)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(CSV_TEXT)
+def test_records_and_cells_are_those_of_the_old_reader(text: str) -> None:
+    records = pyjsv.csv._records(text)
+    assert records == _oracle_records(text)
+    for line in records:
+        assert _cells_or_error(pyjsv.csv._fields, line) == _cells_or_error(_oracle_fields, line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[a,b],c",
+        "[a]b,c",
+        '[a,"]",b],c',
+        '"x",[a,"]"],[b]',
+        '[a,"],[b]',
+        "{a:[1,2]},{b},[c]]",
+        "[[a],[b,[c,d]]],e,[",
+        '"a""b",c,"",,',
+        'a,"b,c"d',
+        '"a',
+        "a,b,",
+        ",",
+        "[,{,]",
+        '[a",b],[c"d]',
+    ],
+)
+def test_cells_of_tricky_lines_are_those_of_the_old_reader(line: str) -> None:
+    assert _cells_or_error(pyjsv.csv._fields, line) == _cells_or_error(_oracle_fields, line)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "UserName\r\n" + "[," * n,
+        lambda n: "UserName\r\n" + "{," * n,
+        lambda n: "UserName\r\n" + "[" * n + "," * n,
+        lambda n: "UserName\r\n" + '[",' * n,
+        lambda n: 'Id,Name\r\n1,"' + '""' * n + '"\r\n',
+        lambda n: "Id,Name\r\n" + "1,a\r\n" * n,
+        lambda n: "Id,Name\r\n" + '"' * n,
+        lambda n: "Id,Name\r\n" + '"\n' * n,
+        lambda n: "Id,Name\r\n" + '1,"a\n' * n,
+        lambda n: "Id,Name\r\n" + "," * n,
+    ],
+    ids=[
+        "open-brackets",
+        "open-braces",
+        "nested-unclosed",
+        "bracket-quote",
+        "doubled-quote-cell",
+        "many-rows",
+        "quotes",
+        "quoted-newlines",
+        "unclosed-quote-rows",
+        "commas",
+    ],
+)
+@pytest.mark.parametrize("target", [Any, list[Owner]], ids=["untyped", "typed"])
+def test_reading_time_grows_linearly_on_adversarial_text(make: Any, target: Any) -> None:
+    def timed(n: int) -> float:
+        text = make(n)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            with contextlib.suppress(pyjsv.DecodeError):
+                pyjsv.csv.loads(text, type=target)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = timed(5_000), timed(50_000)
+    # 10x the input; linear would be ~10x the time, quadratic ~100x. Allow generous noise.
+    assert large < max(small, 1e-4) * 40
+
+
+def test_the_audited_body_reads_fast() -> None:
+    # 50 KB of '[,' took 26 s before: every cell rescanned the rest of the line for its bracket.
+    for body in ("UserName\r\n" + "[," * 25_000, "UserName\r\n" + "{," * 25_000, 'a\r\n"' + '""' * (1 << 19) + '"'):
+        start = time.perf_counter()
+        with contextlib.suppress(pyjsv.DecodeError):
+            pyjsv.csv.loads(body, type=list[Owner])
+        assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("head", "unit"),
+    [
+        ('1,"', '""'),
+        ("", "a\n"),
+        ("", "1,a\r\n"),
+        ("", '"'),
+        ("", '"\n'),
+        ("", '"a\n",b\r\n'),
+        ("", "[,"),
+        ("", '[",'),
+        ("", "{["),
+        ("", "a,"),
+    ],
+    ids=[
+        "doubled-quote-cell",
+        "many-rows",
+        "many-records",
+        "quotes",
+        "quoted-newlines",
+        "quoted-rows",
+        "open-brackets",
+        "bracket-quote",
+        "nesting",
+        "cells",
+    ],
+)
+def test_splitting_time_grows_linearly_on_long_text(head: str, unit: str) -> None:
+    # The old splitter's rescans were str.find calls, fast enough to hide below ~100 KB: time the
+    # record and cell splitting alone, on 64 KiB and 640 KiB (the gateway takes 1 MiB bodies).
+    def timed(size: int) -> float:
+        text = head + unit * (size // len(unit))
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for line in pyjsv.csv._records(text):
+                with contextlib.suppress(pyjsv.DecodeError):
+                    pyjsv.csv._fields(line)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = timed(64 << 10), timed(640 << 10)
+    assert large < max(small, 1e-4) * 40
