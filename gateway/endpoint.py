@@ -335,6 +335,4 @@ class Endpoint:
         headers = {"X-AutoBatch-Completed": str(len(results))}
         if match.oneway:
             return reply.no_content(headers=headers)
-        return reply.body(
-            results, headers=headers, declared_type=GenericAlias(list, (operation.response_type,))
-        )
+        return reply.body(results, headers=headers, declared_type=GenericAlias(list, (operation.response_type,)))

@@ -3,6 +3,7 @@ CSV formula guard."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyjsv
@@ -117,3 +118,17 @@ def test_too_large_is_413_in_jsv(client: TestClient, world: World, session_id: s
     )
     assert r.status_code == 413 and r.headers["content-type"] == "application/jsv"
     assert pyjsv.loads(r.text)["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
+
+
+@pytest.mark.parametrize("unit", [b"[,", b"{,", b'""'])
+def test_hostile_csv_bodies_are_answered_quickly(
+    client: TestClient, world: World, session_id: str, unit: bytes
+) -> None:
+    # Unclosed brackets and quote runs once made the CSV reader quadratic: 50 KB took 26 s.
+    body = b"Purpose\r\n" + unit * 30_000  # 60 KB, under the test client's 64 KiB limit
+    started = time.monotonic()
+    r = client.patch(f"/ai/sessions/{session_id}", content=body, headers={**world.admin, "Content-Type": "text/csv"})
+    assert time.monotonic() - started < 5
+    assert r.status_code in (200, 400)
+    if r.status_code == 400:
+        assert r.headers["content-type"] == "text/csv" or "SerializationException" in r.text

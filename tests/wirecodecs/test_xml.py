@@ -291,6 +291,14 @@ def test_repeated_member_first_wins() -> None:
     assert codec.decode(request("<Purpose>1</Purpose><Purpose>2</Purpose>"), PatchAISession).purpose == "1"
 
 
+def test_a_scalar_holding_elements_is_a_decode_error() -> None:
+    with pytest.raises(DecodeError, match="'Purpose' holds elements"):
+        codec.decode(b"<PatchAISession><Purpose><b>x</b></Purpose></PatchAISession>", PatchAISession)
+    # Mixed content too: text beside an element is not a value either.
+    with pytest.raises(DecodeError):
+        codec.decode(b"<PatchAISession><SessionId>s<i /></SessionId></PatchAISession>", PatchAISession)
+
+
 def test_wrong_root_element_is_a_decode_error() -> None:
     with pytest.raises(DecodeError, match="PatchAISession"):
         codec.decode(b"<GetAISession><SessionId>s</SessionId></GetAISession>", PatchAISession)
