@@ -87,10 +87,11 @@ def _parse_list(text: str) -> list[str]:
 
 
 def _enum_value(enum_type: type[enum.Enum], text: str) -> Any:
-    # ServiceStack parses enum names case-insensitively, and numbers too.
+    # ServiceStack parses enum names case-insensitively, and numbers too (members numbered 0, 1, …
+    # in declaration order, as a .NET enum without explicit values); the body codecs do the same.
     lowered = text.strip().lower()
-    for member in enum_type:
-        if member.name.lower() == lowered or str(member.value).lower() == lowered:
+    for number, member in enumerate(enum_type):
+        if lowered in (member.name.lower(), str(member.value).lower(), str(number)):
             return member
     raise ValueError(f"Expected one of {', '.join(str(m.value) for m in enum_type)}, got '{text}'")
 

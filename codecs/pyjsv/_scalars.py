@@ -347,7 +347,8 @@ def parse_bytes(text: str) -> bytes:
 
 
 def parse_enum(enum_type: type[enum.Enum], text: str) -> enum.Enum:
-    """By name (case-insensitive), then by value; `IntFlag`s by integer."""
+    """By name (case-insensitive), then by value, then (for enums whose values are not numbers) by
+    declaration position; `IntFlag`s by integer."""
     raw = text.strip()
     if issubclass(enum_type, enum.IntFlag):
         return enum_type(parse_int(raw))
@@ -358,5 +359,10 @@ def parse_enum(enum_type: type[enum.Enum], text: str) -> enum.Enum:
     for member in enum_type:
         if str(member.value).lower() == lowered:
             return member
+    members = list(enum_type)
+    if raw.isdigit() and not any(isinstance(m.value, int) for m in members) and int(raw) < len(members):
+        # A .NET enum written as its number: members without explicit values count 0, 1, … in
+        # declaration order, which is the only number a Python enum of names can stand for.
+        return members[int(raw)]
     names = ", ".join(m.name for m in enum_type)
     raise ValueError(f"expected one of {names}, got {text!r}")

@@ -28,6 +28,8 @@ def _plan_for(tp: Hashable) -> _Plan:
 
 
 def _plan(info: mi.Type) -> _Plan:
+    while isinstance(info, mi.Metadata):  # Annotated[..., Meta(...)]
+        info = info.type
     if isinstance(info, mi.StructType):
         fields: dict[str, tuple[str, _Plan]] = {}
         for f in info.fields:
@@ -44,6 +46,15 @@ def _plan(info: mi.Type) -> _Plan:
     if isinstance(info, mi.UnionType):
         subs = [p for p in (_plan(t) for t in info.types) if p is not None]
         return subs[0] if len(subs) == 1 else None
+    if isinstance(info, mi.EnumType):
+        # ServiceStack.Text parses enums by name ignoring case, or by their number (a .NET enum
+        # without explicit values numbers its members 0, 1, … in declaration order).
+        members: dict[str, Any] = {}
+        for number, member in enumerate(info.cls):
+            members.setdefault(member.name.lower(), member.value)
+            members.setdefault(str(member.value).lower(), member.value)
+            members.setdefault(str(number), member.value)
+        return ("enum", members)
     return None
 
 
@@ -63,6 +74,10 @@ def _normalise(value: Any, plan: _Plan) -> Any:
         return out
     if kind == "list":
         return [_normalise(v, sub) for v in value] if isinstance(value, list) else value
+    if kind == "enum":
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return value
+        return sub.get(str(value).strip().lower(), value)
     if isinstance(value, dict):
         return {k: _normalise(v, sub) for k, v in value.items()}
     return value

@@ -132,3 +132,40 @@ def test_hostile_csv_bodies_are_answered_quickly(
     assert r.status_code in (200, 400)
     if r.status_code == 400:
         assert r.headers["content-type"] == "text/csv" or "SerializationException" in r.text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"sortOrder":"descend"}'),
+        ("application/json", b'{"sortOrder":1}'),
+        ("application/json", b'{"SortOrder":"DESCEND"}'),
+        ("application/jsv", b"{sortOrder:descend}"),
+        ("application/jsv", b"{sortOrder:1}"),
+        ("text/csv", b"SortOrder\r\ndescend\r\n"),
+        (
+            "application/xml",
+            b'<ListAISessions xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI">'
+            b"<SortOrder>descend</SortOrder></ListAISessions>",
+        ),
+        (None, b""),  # the query below
+    ],
+)
+def test_enums_bind_by_any_case_or_number_in_every_format(
+    client: TestClient, world: World, content_type: str | None, body: bytes
+) -> None:
+    for purpose in ("first", "second"):
+        client.post("/ai/sessions", json={"accountId": world.account_id, "purpose": purpose}, headers=world.admin)
+    path = "/json/reply/ListAISessions" if content_type else "/ai/sessions?sortOrder=1&sortField=purpose"
+    fmt = {"application/json": "json", "application/jsv": "jsv", "text/csv": "csv", "application/xml": "xml"}
+    if content_type:
+        path = f"/{fmt[content_type]}/reply/ListAISessions?format=json&sortField=purpose"
+    r = client.request("GET", path, content=body, headers=world.admin)
+    assert r.status_code == 200, r.text
+    assert [item["purpose"] for item in r.json()["items"]][:2] == ["second", "first"]
+
+
+def test_an_enum_number_out_of_range_is_a_field_error(client: TestClient, world: World) -> None:
+    r = client.request("GET", "/json/reply/ListAISessions", content=b'{"sortOrder":7}', headers=world.admin)
+    assert r.status_code == 400
+    assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "sortOrder"

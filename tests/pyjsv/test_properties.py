@@ -264,3 +264,21 @@ def test_a_mebibyte_of_random_text_decodes_or_fails_fast() -> None:
         with contextlib.suppress(pyjsv.DecodeError):
             pyjsv.loads(text, type=target)
     assert time.perf_counter() - start < 2.0
+
+
+def test_enums_read_by_name_in_any_case_by_value_and_by_position() -> None:
+    assert pyjsv.loads("GREEN", type=Color) is Color.Green
+    assert pyjsv.loads("g", type=Color) is Color.Green
+    # A .NET enum sent as its number: members without explicit values count from 0.
+    assert pyjsv.loads("1", type=Color) is Color.Green
+    with pytest.raises(pyjsv.DecodeError):
+        pyjsv.loads("2", type=Color)
+    # Enums whose values are numbers read numbers as values only, never as positions.
+    assert pyjsv.loads("1", type=Sample) is Sample.One
+    with pytest.raises(pyjsv.DecodeError):
+        pyjsv.loads("0", type=Sample)
+
+
+class Sample(enum.Enum):
+    One = 1
+    Two = 2
