@@ -83,7 +83,7 @@ class Reply:
             response = Response(pretty(encoded).encode("utf-8"), status_code, all_headers, "text/plain")
         else:
             all_headers["Content-Type"] = self.codec.content_type
-            response = Response(encoded, status_code, all_headers)
+            response = _Encoded(encoded, status_code, all_headers)
         for cookie in cookies:
             _set_cookie(response, cookie)
         return response
@@ -119,6 +119,24 @@ class Reply:
             f"Request.QueryString: {self.query_string}\n"
         )
         return Response(text.encode(), 403, self._headers(encoded=False), "text/plain")
+
+
+class _Encoded(Response):
+    """A body the codec has already encoded, its headers written as bytes directly.
+
+    Starlette's `init_headers` would look each name up again, re-encode and re-scan the list:
+    on every successful answer that is a measurable slice of the gateway's own time.
+    """
+
+    def __init__(self, body: bytes, status_code: int, headers: dict[str, str]) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+        ]
+        if status_code >= 200 and status_code not in (204, 304):
+            self.raw_headers.append((b"content-length", b"%d" % len(body)))
 
 
 def _set_cookie(response: Response, cookie: Cookie) -> None:
