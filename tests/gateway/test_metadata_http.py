@@ -193,6 +193,115 @@ def test_types_python(client: TestClient) -> None:
     assert not client.get("/types/python?WithoutOptions=true").text.startswith('"""')
 
 
+#: The classes and enums a generated file declares (TypeScript's marker interfaces left out).
+DECLARED = {
+    "python": re.compile(r"^class (\w+)", re.M),
+    "typescript": re.compile(r"^export (?:class|enum) (\w+)", re.M),
+    "csharp": re.compile(r"^    public (?:partial class|enum) (\w+)", re.M),
+}
+PATCH_CLOSURE = ["EntityInfo", "AISessionInfo", "PatchAISession"]
+
+
+@pytest.mark.parametrize("lang", list(DECLARED))
+@pytest.mark.parametrize(
+    ("include", "expected"),
+    [
+        ("PatchAISession.*", PATCH_CLOSURE),
+        # ServiceStack's `{...}` is a tag group; the table has no tags, so a name in braces is that
+        # type expanded, with or without a trailing `.*`.
+        ("{PatchAISession}.*", PATCH_CLOSURE),
+        ("{PatchAISession}", PATCH_CLOSURE),
+        ("{GetAISession,DeleteAISession}", ["EntityInfo", "AISessionInfo", "GetAISession", "DeleteAISession"]),
+        # A request named alone brings its return type (and that type's base), as ServiceStack does.
+        ("PatchAISession", PATCH_CLOSURE),
+        ("DeleteAISession", ["DeleteAISession"]),
+        ("AISessionInfo", ["AISessionInfo"]),
+        # `Namespace/*`: every type whose namespace starts with it (EntityInfo is in Voice.Api).
+        (
+            "Voice.Api.AI/*",
+            ["AISessionInfo", "NewAISession", "ListAISessions", "GetAISession", "PatchAISession", "DeleteAISession"],
+        ),
+        ("Nothing.*", []),
+    ],
+)
+def test_include_types_filters_every_language(client: TestClient, lang: str, include: str, expected: list[str]) -> None:
+    response = client.get(f"/types/{lang}", params={"IncludeTypes": include})
+    assert response.status_code == 200
+    declared = DECLARED[lang].findall(response.text)
+    # C# groups types by namespace; Python and TypeScript emit dependencies first (the model's order).
+    assert (sorted(declared) if lang == "csharp" else declared) == (sorted(expected) if lang == "csharp" else expected)
+    # The option as given is echoed, uncommented, in the header.
+    assert f"\nIncludeTypes: {include}\n" in response.text
+
+
+def test_include_types_braces_percent_encoded_as_in_the_audit(client: TestClient) -> None:
+    text = client.get("/types/python?IncludeTypes=%7BPatchAISession%7D.*").text
+    assert DECLARED["python"].findall(text) == PATCH_CLOSURE
+    assert "class PatchAISession(IReturn[AISessionInfo], IPatch):" in text
+
+
+def test_include_types_lists_mix_groups_and_names(client: TestClient) -> None:
+    # The comma inside the braces belongs to the group; the ones outside separate items.
+    text = client.get("/types/typescript", params={"IncludeTypes": "{GetAISession,DeleteAISession},NewAISession"}).text
+    assert DECLARED["typescript"].findall(text) == [
+        "EntityInfo",
+        "AISessionInfo",
+        "NewAISession",
+        "GetAISession",
+        "DeleteAISession",
+    ]
+    assert "\nIncludeTypes: {GetAISession,DeleteAISession},NewAISession\n" in text
+
+
+#: CSharpGenerator's option lines, in its order.
+CSHARP_OPTIONS = [
+    "GlobalNamespace",
+    "MakePartial",
+    "MakeVirtual",
+    "MakeInternal",
+    "MakeDataContractsExtensible",
+    "AddNullableAnnotations",
+    "AddReturnMarker",
+    "AddDescriptionAsComments",
+    "AddDataContractAttributes",
+    "AddIndexesToDataMembers",
+    "AddGeneratedCodeAttributes",
+    "AddResponseStatus",
+    "AddImplicitVersion",
+    "InitializeCollections",
+    "ExportValueTypes",
+    "IncludeTypes",
+    "ExcludeTypes",
+    "AddNamespaces",
+    "AddDefaultXmlNamespace",
+]
+
+
+def test_types_csharp_header_block(client: TestClient) -> None:
+    response = client.get("/types/csharp", params={"IncludeTypes": "PatchAISession.*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    header, rest = response.text.split("\n*/\n", 1)
+    lines = header.splitlines()
+    assert lines[0] == "/* Options:"
+    assert re.fullmatch(r"Date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", lines[1])
+    assert lines[2].startswith("Version: ")
+    assert lines[3:6] == [
+        'Tip: To override a DTO option, remove "//" prefix before updating',
+        "BaseUrl: http://testserver",
+        "",
+    ]
+    options = lines[6:]
+    assert [line.lstrip("/").split(":", 1)[0] for line in options] == CSHARP_OPTIONS
+    # Only the option the request set loses its `//`.
+    assert [line for line in options if not line.startswith("//")] == ["IncludeTypes: PatchAISession.*"]
+    assert "//AddReturnMarker: True" in options and "//ExcludeTypes: " in options
+    assert rest.lstrip("\n").startswith("using System;\n")
+    assert "namespace Voice.Api.AI\n{" in rest and "GetAISession" not in rest
+    bare = client.get("/types/csharp?WithoutOptions=true").text
+    assert "Options:" not in bare and bare.startswith("using System;\n")
+
+
 def test_types_index_and_metadata(client: TestClient) -> None:
     links = client.get("/types").json()
     assert links["Python"] == "http://testserver/types/python"
