@@ -8,6 +8,8 @@ every registered wire format; errors are `ErrorResponse`; auth is a bearer API k
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -71,13 +73,35 @@ def _errors(media_types: list[str], op: Operation) -> dict[str, Any]:
     return out
 
 
+def _required_member(prop: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a member the service rejects when null or empty (`'sessionId' must not be
+    empty`, an ArgumentNullException): its non-null type, and at least one character for a string."""
+    out = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    if "anyOf" in prop:
+        out.update(next(b for b in prop["anyOf"] if b.get("type") != "null"))
+    if out.get("type") == "string":
+        out.setdefault("minLength", 1)
+    return out
+
+
+def _require(schema: dict[str, Any], members: Iterable[str]) -> None:
+    """Mark `members` of an object schema required, as the service enforces them."""
+    props: dict[str, Any] = schema.get("properties") or {}
+    names = [m for m in members if m in props]
+    for name in names:
+        props[name] = _required_member(props[name])
+    schema["required"] = sorted({*schema.get("required", ()), *names}, key=list(props).index)
+
+
 def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> list[dict[str, Any]]:
-    """Route variables as path parameters; without a body, every other member is a query parameter."""
+    """Route variables as path parameters; without a body, every other member is a query parameter
+    (required when the service requires the member)."""
     meta = model.types[op.request_type.__name__]
     schema = msgspec.json.schema(op.request_type, ref_template=_REF)
     if "$ref" in schema:
         schema = schema.get("$defs", {}).get(op.request_type.__name__, {})
     _dotnet_numbers(model, op.request_type.__name__, schema)
+    _require(schema, op.required)
     props: dict[str, Any] = schema.get("properties") or {}
     params: list[dict[str, Any]] = []
     variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
@@ -97,6 +121,8 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
             )
         elif not in_body:
             param: dict[str, Any] = {"name": member.wire_name, "in": "query", "description": description}
+            if member.wire_name in op.required:
+                param["required"] = True
             scalar = prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop
             param["schema"] = scalar
             if scalar.get("type") == "array":
@@ -107,8 +133,31 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
     return params
 
 
+def _body_schema(op: Operation, path: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    """The request DTO as a body. On a custom route a route variable comes from the path (which
+    overrides the body), so the body need not carry it: that route gets a copy of the DTO's schema
+    without it among the required members. Elsewhere, the component itself."""
+    name = op.request_type.__name__
+    variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    component: dict[str, Any] = schemas[name]
+    if not variables & set(component.get("required", ())):
+        return {"$ref": _REF.format(name=name)}
+    body: dict[str, Any] = copy.deepcopy(component)
+    original: dict[str, Any] = msgspec.json.schema(op.request_type, ref_template=_REF)["$defs"][name]["properties"]
+    for variable in variables & set(body["required"]):
+        body["properties"][variable] = original[variable]
+    body["required"] = [m for m in body["required"] if m not in variables]
+    return body
+
+
 def _operation(
-    model: TypeModel, op: Operation, path: str, verb: str, media_types: list[str], operation_id: str
+    model: TypeModel,
+    op: Operation,
+    path: str,
+    verb: str,
+    media_types: list[str],
+    operation_id: str,
+    schemas: dict[str, Any],
 ) -> dict[str, Any]:
     in_body = verb in _BODY_VERBS
     out: dict[str, Any] = {
@@ -122,7 +171,7 @@ def _operation(
     if in_body:
         out["requestBody"] = {
             "required": True,
-            "content": _content({"$ref": _REF.format(name=op.request_type.__name__)}, media_types),
+            "content": _content(_body_schema(op, path, schemas), media_types),
         }
     responses: dict[str, Any] = {}
     if op.response_type is None:
@@ -141,27 +190,30 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
     """The document for the operations of `model`, listing the bodies of every registered text format."""
     names = [getattr(c, "format", c) for c in formats]
     media_types = [OPENAPI_FORMATS[f] for f in OPENAPI_FORMATS if f in names]
+    types = [op.request_type for op in model.operations]
+    types += [op.response_type for op in model.operations if op.response_type is not None]
+    _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
+    for name, schema in schemas.items():
+        _dotnet_numbers(model, name.split("_", 1)[0], schema)
+    for op in model.operations:
+        _require(schemas[op.request_type.__name__], op.required)
+    for name, schema in schemas.items():
+        meta = model.types.get(name)
+        if meta is not None and not meta.is_enum:
+            schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
+    schemas["ErrorResponse"]["xml"] = {"name": "ErrorResponse", "namespace": "http://schemas.servicestack.net/types"}
     paths: dict[str, dict[str, Any]] = {}
     for op in model.operations:
         for i, spec in enumerate(op.routes):
             for verb in spec.verbs:
                 suffix = "" if i == 0 and len(spec.verbs) == 1 else f"_{i}_{verb.lower()}"
                 paths.setdefault(spec.path, {})[verb.lower()] = _operation(
-                    model, op, spec.path, verb, media_types, op.name + suffix
+                    model, op, spec.path, verb, media_types, op.name + suffix, schemas
                 )
         api_path = f"/api/{op.name}"
         paths.setdefault(api_path, {})[op.verb.lower()] = _operation(
-            model, op, api_path, op.verb, media_types, f"{op.name}_api"
+            model, op, api_path, op.verb, media_types, f"{op.name}_api", schemas
         )
-    types = [op.request_type for op in model.operations]
-    types += [op.response_type for op in model.operations if op.response_type is not None]
-    _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
-    for name, schema in schemas.items():
-        _dotnet_numbers(model, name.split("_", 1)[0], schema)
-        meta = model.types.get(name)
-        if meta is not None and not meta.is_enum:
-            schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
-    schemas["ErrorResponse"]["xml"] = {"name": "ErrorResponse", "namespace": "http://schemas.servicestack.net/types"}
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {

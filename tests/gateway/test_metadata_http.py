@@ -12,6 +12,7 @@ from types import ModuleType
 
 import msgspec
 import pytest
+from httpx2 import Response
 from starlette.testclient import TestClient
 from wirecodecs import default_registry
 
@@ -19,7 +20,9 @@ from gateway.dtos import AISessionInfo, PatchAISession
 from gateway.metadata.model import default_model
 from gateway.metadata.pages import PAGE_FORMATS
 from gateway.metadata.samples import encode_sample, sample
-from gateway.operations import OPERATIONS
+from gateway.operations import OPERATIONS, Operation
+
+from .conftest import World
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "types"
 REGISTERED = [fmt for fmt in PAGE_FORMATS if fmt in default_registry()]
@@ -350,6 +353,76 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerApiKey"]["scheme"] == "bearer" and schemes["basic"]["scheme"] == "basic"
     assert "responseStatus" in document["components"]["schemas"]["ErrorResponse"]["properties"]
+
+
+API_OPERATIONS = [op for op in OPERATIONS if not op.builtin]
+
+
+@pytest.mark.parametrize("op", API_OPERATIONS, ids=lambda op: op.name)
+def test_openapi_required_members_are_the_ones_the_service_rejects(
+    client: TestClient, world: World, op: Operation
+) -> None:
+    """Both directions: a member the document requires is refused when missing or empty (400
+    ArgumentNullException naming it), and an operation the document requires nothing of accepts
+    an empty request."""
+    document = client.get("/openapi.json").json()
+    schema = document["components"]["schemas"][op.request_type.__name__]
+    api = document["paths"][f"/api/{op.name}"][op.verb.lower()]
+    if op.verb in ("POST", "PATCH"):
+        declared = schema["required"]
+        for name in declared:
+            assert schema["properties"][name] == {
+                "description": schema["properties"][name]["description"],
+                "type": "string",
+                "minLength": 1,
+            }
+        assert api["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{op.request_type.__name__}"
+        }
+    else:
+        declared = [p["name"] for p in api.get("parameters", []) if p.get("required")]
+        assert schema["required"] == declared
+        for param in api.get("parameters", []):
+            if param.get("required"):
+                assert param["in"] == "query" and param["schema"] == {"type": "string", "minLength": 1}
+    assert declared == list(op.required)
+
+    def call(members: dict[str, str]) -> Response:
+        if op.verb in ("POST", "PATCH"):
+            return client.request(op.verb, f"/api/{op.name}", json=members, headers=world.admin)
+        return client.request(op.verb, f"/api/{op.name}", params=members, headers=world.admin)
+
+    for members in ({}, dict.fromkeys(declared, "")):
+        response = call(members)
+        if not declared:
+            assert response.status_code == 200, response.text
+            continue
+        assert response.status_code == 400, response.text
+        status = response.json()["responseStatus"]
+        assert status["errorCode"] == "ArgumentNullException"
+        assert [e["fieldName"] for e in status["errors"]] == declared[:1]
+
+
+def test_openapi_custom_routes_take_the_id_from_the_path(client: TestClient, world: World) -> None:
+    document = client.get("/openapi.json").json()
+    route = document["paths"]["/ai/sessions/{sessionId}"]
+    for verb in ("get", "patch", "delete"):
+        (param,) = route[verb]["parameters"]
+        assert (param["name"], param["in"], param["required"]) == ("sessionId", "path", True)
+    # The body of the custom PATCH need not repeat the id (the path overrides it), unlike /api's.
+    body = route["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == [] and set(body["properties"]) == {"sessionId", "purpose"}
+    assert body["xml"]["name"] == "PatchAISession"
+    assert document["components"]["schemas"]["PatchAISession"]["required"] == ["sessionId"]
+    # NewAISession's custom route has no variable: its body is the component, accountId required.
+    new = document["paths"]["/ai/sessions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert new == {"$ref": "#/components/schemas/NewAISession"}
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin).json()
+    patched = client.patch(f"/ai/sessions/{created['id']}", json={"purpose": "p"}, headers=world.admin)
+    assert patched.status_code == 200 and patched.json()["purpose"] == "p"
+    # And the metadata pages keep ServiceStack's Required column: Evo Voice declares no IsRequired.
+    page = client.get("/json/metadata?op=NewAISession").text
+    assert "<tr><td>AccountId</td><td>body</td><td>String</td><td>No</td>" in page
 
 
 @pytest.mark.parametrize("fmt", REGISTERED)
