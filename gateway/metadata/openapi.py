@@ -9,10 +9,14 @@ every registered wire format; errors are `ErrorResponse`; auth is a bearer API k
 from __future__ import annotations
 
 import copy
+import typing
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+from msgspec import inspect as mi
+from wirecodecs import Codec, encode_declared
 
 from .. import __version__
 from ..dtos import ErrorResponse
@@ -32,7 +36,6 @@ OPENAPI_FORMATS = {
 _REF = "#/components/schemas/{name}"
 _BODY_VERBS = frozenset({"POST", "PUT", "PATCH"})
 _SECURITY: list[dict[str, list[str]]] = [{"bearerApiKey": []}, {"basic": []}]
-_DATACONTRACT = "http://schemas.datacontract.org/2004/07/"
 #: .NET's Int32 range: ServiceStack cannot bind a larger number into an `int` member.
 _INT32 = {"format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
 #: A route variable is one non-empty path segment of printable characters (no `.`: a known
@@ -186,6 +189,42 @@ def _operation(
     return out
 
 
+def _struct_types(types: Iterable[Any]) -> list[Any]:
+    """Every Struct type the given types reach (generic aliases like `ListResponse[AISessionInfo]`
+    as they are), in first-use order."""
+    found: list[Any] = []
+
+    def walk(info: mi.Type) -> None:
+        if isinstance(info, mi.StructType):
+            if info.cls in found:
+                return
+            found.append(info.cls)
+            for f in info.fields:
+                walk(f.type)
+        elif isinstance(info, mi.Metadata):
+            walk(info.type)
+        elif isinstance(info, mi.UnionType):
+            for t in info.types:
+                walk(t)
+        elif isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+            walk(info.item_type)
+        elif isinstance(info, mi.DictType):
+            walk(info.value_type)
+
+    for info in mi.multi_type_info(list(types)):
+        walk(info)
+    return found
+
+
+def _xml_root(codec: Codec, tp: Any) -> dict[str, str]:
+    """The root element the XML codec writes for `tp`: its name (`ListResponseOfAISessionInfokPYUDTdt`
+    for a generic) and namespace, read from the codec's own output for an empty instance."""
+    cls = typing.get_origin(tp) or tp
+    tag = ET.fromstring(encode_declared(codec, cls(), tp)).tag
+    namespace, _, name = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    return {"name": name, "namespace": namespace} if namespace else {"name": name}
+
+
 def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -> dict[str, Any]:
     """The document for the operations of `model`, listing the bodies of every registered text format."""
     names = [getattr(c, "format", c) for c in formats]
@@ -197,11 +236,11 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
         _dotnet_numbers(model, name.split("_", 1)[0], schema)
     for op in model.operations:
         _require(schemas[op.request_type.__name__], op.required)
-    for name, schema in schemas.items():
-        meta = model.types.get(name)
-        if meta is not None and not meta.is_enum:
-            schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
-    schemas["ErrorResponse"]["xml"] = {"name": "ErrorResponse", "namespace": "http://schemas.servicestack.net/types"}
+    xml_codec = next((c for c in formats if getattr(c, "format", None) == "xml"), None)
+    if xml_codec is not None:
+        for tp in _struct_types([*types, ErrorResponse]):
+            ref = msgspec.json.schema(tp, ref_template="{name}")["$ref"]
+            schemas[ref]["xml"] = _xml_root(xml_codec, tp)
     paths: dict[str, dict[str, Any]] = {}
     for op in model.operations:
         for i, spec in enumerate(op.routes):

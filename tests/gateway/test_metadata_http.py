@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 from types import ModuleType
+from xml.etree import ElementTree
 
 import msgspec
 import pytest
@@ -423,6 +424,37 @@ def test_openapi_custom_routes_take_the_id_from_the_path(client: TestClient, wor
     # And the metadata pages keep ServiceStack's Required column: Evo Voice declares no IsRequired.
     page = client.get("/json/metadata?op=NewAISession").text
     assert "<tr><td>AccountId</td><td>body</td><td>String</td><td>No</td>" in page
+
+
+def test_openapi_xml_names_are_the_roots_the_xml_codec_writes(client: TestClient, world: World) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def declared(path: str, verb: str, status: str) -> dict[str, str]:
+        ref = document["paths"][path][verb]["responses"][status]["content"]["application/xml"]["schema"]["$ref"]
+        return dict(schemas[ref.rsplit("/", 1)[1]]["xml"])
+
+    def root(response: Response) -> dict[str, str]:
+        assert response.headers["content-type"].startswith("application/xml"), response.text
+        namespace, _, name = ElementTree.fromstring(response.content).tag[1:].partition("}")
+        return {"name": name, "namespace": namespace}
+
+    xml = {**world.admin, "Accept": "application/xml"}
+    client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin)
+    listing = client.get("/ai/sessions", headers=xml)
+    # The generic's DataContract name, hash and all; not the JSON-Schema component name.
+    assert declared("/ai/sessions", "get", "200") == root(listing)
+    assert root(listing)["name"] == "ListResponseOfAISessionInfokPYUDTdt"
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=xml)
+    assert declared("/ai/sessions", "post", "200") == root(created)
+    missing = client.get("/ai/sessions/nope", headers=xml)
+    assert missing.status_code == 404
+    assert declared("/ai/sessions/{sessionId}", "get", "404") == root(missing)
+    # Request bodies too: the XML codec reads a body named as the document says.
+    new = schemas["NewAISession"]["xml"]
+    body = f'<{new["name"]} xmlns="{new["namespace"]}"><AccountId>{world.account_id}</AccountId></{new["name"]}>'
+    response = client.post("/ai/sessions", content=body, headers={**xml, "Content-Type": "application/xml"})
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize("fmt", REGISTERED)
