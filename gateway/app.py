@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from wirecodecs import CodecRegistry, default_registry
 
 from .auth import AuthService
@@ -39,10 +39,26 @@ class GatewayApp:
         self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in self.page_paths:
-            await self.endpoint(scope, receive, send)
-        else:  # lifespan, websocket, and the metadata pages
+        if scope["type"] != "http":  # lifespan
             await self.pages(scope, receive, send)
+        elif scope["path"] not in self.page_paths:
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.pages(scope, receive, _vary_accept(send))
+
+
+def _vary_accept(send: Send) -> Send:
+    """Pages carry `Vary: Accept` like every other answer (HostConfig's global response headers)."""
+
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"vary" for name, _ in headers):
+                headers.append((b"vary", b"Accept"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sender
 
 
 def create_app(

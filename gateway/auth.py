@@ -19,7 +19,7 @@ from .apikeys import hash_api_key
 from .caller import Caller
 from .context import CallContext, Cookie
 from .dtos import Authenticate, AuthenticateResponse
-from .errors import AuthRequired, InvalidCredentials, NotFound
+from .errors import AuthRequired, InvalidCredentials, NotFound, NotSupported
 from .passwords import verify_password
 from .store.base import IdentityStore, UserRecord
 
@@ -162,6 +162,12 @@ class AuthService:
         """The `Authenticate` operation: `/auth/credentials` signs in, `/auth/logout` signs out,
         `/auth` alone describes the current login."""
         provider = (request.provider or "").lower()
+        if ctx.verb == "GET" and provider not in ("", "logout"):
+            # AuthFeature.DefaultAllowGetAuthenticateRequests: a password in a URL ends up in logs.
+            raise NotSupported(
+                "GET Authenticate requests are disabled, to enable set AuthFeature.AllowGetAuthenticateRequests"
+                " = req => true"
+            )
         if provider == "logout":
             if ctx.login_id is not None:
                 await self._store.delete_login(ctx.login_id)

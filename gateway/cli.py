@@ -13,7 +13,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -40,6 +40,42 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _name(text: str) -> str:
+    """A name for an account or user: printable, not blank (it is shown on pages and in lists)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a name must not be empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable argv bytes arrive as lone surrogates
+        raise argparse.ArgumentTypeError(f"a name must be UTF-8 text: {text!r}") from None
+    if not text.isprintable():
+        raise argparse.ArgumentTypeError(f"a name must not hold control characters: {text!r}")
+    return text
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is outside 0..3600 seconds")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A ServiceStack-compatible gateway for the Evo Voice AI-session API.")
     parser.add_argument(
@@ -52,12 +88,12 @@ def _parser() -> argparse.ArgumentParser:
 
     accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
     add_account = accounts.add_parser("add", help="create an account; prints its id")
-    add_account.add_argument("name")
+    add_account.add_argument("name", type=_name)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     add_user = users.add_parser("add", help="create a user; prints its id")
-    add_user.add_argument("name")
-    add_user.add_argument("--role", action="append", default=[], help="grant a role (repeatable)")
+    add_user.add_argument("name", type=_name)
+    add_user.add_argument("--role", action="append", type=_name, default=[], help="grant a role (repeatable)")
     add_user.add_argument(
         "--password-stdin", action="store_true", help="read the user's password from the first line of stdin"
     )
@@ -68,8 +104,15 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the API with uvicorn until SIGTERM/SIGINT")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--max-body-bytes", type=int, default=Settings.max_body_bytes)
+    serve.add_argument("--port", type=_bounded_int(0, 65535), default=8000)
+    serve.add_argument("--max-body-bytes", type=_bounded_int(1, 2**31 - 1), default=Settings.max_body_bytes)
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="on SIGTERM/SIGINT, how long in-flight requests may take to finish (default %(default)s)",
+    )
     serve.add_argument("--negotiation", choices=NEGOTIATION_MODES, default=Settings.negotiation)
     serve.add_argument(
         "--csv-neutralize-formulas",
@@ -86,7 +129,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read_password() -> str:
-    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password = sys.stdin.buffer.readline().decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise CommandError("--password-stdin: the password is not UTF-8 text") from None
     if not password:
         raise CommandError("--password-stdin: no password on stdin")
     return password
@@ -126,7 +172,13 @@ def _serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _ignore_signal)
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_config=_log_config(args.log_level), log_level=args.log_level
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=_log_config(args.log_level),
+        log_level=args.log_level,
+        # Without a bound, one client that stalls mid-body keeps the process alive for ever.
+        timeout_graceful_shutdown=args.shutdown_timeout,
     )
     config.load()  # imports the protocol and loop modules now, so the freeze below covers them
     # Everything alive now lives as long as the server. Frozen, the cyclic collector stops
@@ -152,10 +204,13 @@ def _convert(args: argparse.Namespace) -> None:
         raise CommandError(str(exc)) from None
     except DecodeError as exc:
         raise CommandError(f"cannot decode the {args.source} document: {exc}") from None
-    sys.stdout.buffer.write(out)
-    if not out.endswith(b"\n"):
-        sys.stdout.buffer.write(b"\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(out if out.endswith(b"\n") else out + b"\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): as with any filter, that is not an error. Point
+        # stdout at /dev/null so the interpreter's own final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _run(args: argparse.Namespace) -> None:

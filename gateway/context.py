@@ -24,3 +24,5 @@ class CallContext:
     set_cookies: list[Cookie] = field(default_factory=list)
     #: The login id the request carried (cookie or `X-ss-id`), for logout.
     login_id: str | None = None
+    #: The effective verb. Only ServiceStack's own Authenticate looks: it refuses secrets in a GET.
+    verb: str = "POST"

@@ -67,7 +67,7 @@ class Incoming:
     request that does little else, that showed up as a fifth of the gateway's own time.
     """
 
-    __slots__ = ("content_type", "headers", "http1", "path", "query", "query_string", "request")
+    __slots__ = ("accept", "content_type", "headers", "http1", "path", "query", "query_string", "request")
 
     def __init__(self, request: Request) -> None:
         scope = request.scope
@@ -76,8 +76,12 @@ class Incoming:
         self.http1: bool = scope.get("http_version", "1.1") in ("1.0", "1.1")
         self.query_string: str = scope["query_string"].decode("latin-1")
         headers: dict[str, str] = {}
+        #: Each Accept line as sent: ASP.NET Core hands ServiceStack the lines unsplit (reference B.2).
+        self.accept: list[str] = []
         for raw_name, raw_value in scope["headers"]:
             name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            if name == "accept":
+                self.accept.append(value)
             if name not in headers:
                 headers[name] = value
             elif name not in _SINGLETON_HEADERS:
@@ -202,7 +206,7 @@ class Endpoint:
             route_kind=match.kind if match else None,
             query_format=incoming.param("format"),
             has_callback=callback is not None,
-            accept=[incoming.headers["accept"]] if "accept" in incoming.headers else [],
+            accept=incoming.accept,
             content_type=content_type,
         )
         try:
@@ -272,7 +276,7 @@ class Endpoint:
             role = operation.required_role
             if role is not None and not caller.has_role(role):
                 raise RoleRequired(role)
-        ctx = CallContext(caller, login_id=credentials.login_id)
+        ctx = CallContext(caller, login_id=credentials.login_id, verb=reply.method)
         query = incoming.query
         if match.batch:
             return await self._run_batch(match, reply, suffix_format, body, ctx)

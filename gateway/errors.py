@@ -9,6 +9,7 @@
     ├── NotAcceptable             406  NotAcceptable (strict negotiation only)
     ├── UnsupportedMediaType      415  UnsupportedMediaType (strict negotiation only)
     ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
+    ├── NotSupported              405  NotSupportedException (a sign-in by GET)
     ├── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
     └── ServiceUnavailable        503  ServiceUnavailable (the store cannot be reached)
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
@@ -31,6 +32,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
+    "NotSupported",
     "OperationNotImplemented",
     "PayloadTooLarge",
     "RoleRequired",
@@ -137,6 +139,11 @@ class UnsupportedMediaType(ServiceError):
 class OperationNotImplemented(ServiceError):
     status_code = 405
     error_code = "NotImplementedException"
+
+
+class NotSupported(ServiceError):
+    status_code = 405
+    error_code = "NotSupportedException"
 
 
 class InvalidCredentials(ServiceError):

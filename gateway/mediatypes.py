@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MediaRange", "parse_accept"]
+__all__ = ["MediaRange", "best_range", "parse_accept", "quality", "served_quality"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +52,30 @@ def parse_accept(values: list[str]) -> list[MediaRange]:
     return ranges
 
 
-def quality(ranges: list[MediaRange], media_type: str) -> float:
-    """The q the client gives `media_type`: that of the most specific range matching it (0 if none)."""
+def best_range(ranges: list[MediaRange], media_type: str) -> MediaRange | None:
+    """The most specific range matching `media_type` (RFC 9110 §12.5.1), if any does."""
     best: MediaRange | None = None
     for r in ranges:
         if r.matches(media_type) and (best is None or r.specificity > best.specificity):
             best = r
+    return best
+
+
+def quality(ranges: list[MediaRange], media_type: str) -> float:
+    """The q the client gives `media_type`: that of the most specific range matching it (0 if none)."""
+    best = best_range(ranges, media_type)
     return best.q if best is not None else 0.0
+
+
+def served_quality(ranges: list[MediaRange], media_type: str, aliases: list[str]) -> float:
+    """The q of a response labelled `media_type` whose content the client may also name by an alias.
+
+    Only the label's own ranges count when any matches it, so `application/json;q=0` refuses JSON
+    even beside `text/*` (which would match the alias `text/json`). Otherwise an alias counts only
+    when the client names it exactly: `Accept: text/jsv` asks for JSV, `text/*` does not.
+    """
+    own = best_range(ranges, media_type)
+    if own is not None:
+        return own.q
+    named = [r.q for alias in aliases for r in ranges if r.specificity == 2 and r.matches(alias)]
+    return max(named, default=0.0)

@@ -8,13 +8,12 @@ and never 406 or 415. Handlers never see which negotiator is in use.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from wirecodecs import Codec, CodecRegistry
 
 from .errors import NotAcceptable, UnsupportedMediaType
-from .mediatypes import parse_accept, quality
+from .mediatypes import parse_accept, quality, served_quality
 from .routing import RouteKind
 
 __all__ = [
@@ -33,8 +32,7 @@ FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SERVER_ORDER = ("json", "xml", "jsv")
 
 
-@dataclass(frozen=True, slots=True)
-class NegotiationInput:
+class NegotiationInput(NamedTuple):
     path: str
     suffix_format: str | None
     route_kind: RouteKind | None
@@ -155,7 +153,8 @@ class StrictNegotiator:
         best: Codec | None = None
         best_q = 0.0
         for codec in self._registry:  # registration order breaks ties: JSON first
-            q = max(quality(ranges, media_type) for media_type in codec.media_types)
+            aliases = [t for t in codec.media_types if t != codec.media_type]
+            q = served_quality(ranges, codec.media_type, aliases)
             if q > best_q:
                 best, best_q = codec, q
         if best is None:

@@ -42,15 +42,16 @@ class Reply:
         self.codec = codec
         #: `?debug=1`: a codec with a pretty form (JSV) answers in it, as text/plain.
         self.debug = debug
-        self.callback = sanitize_callback(callback) if callback else None
+        # Only JSON is wrapped: a `.xml` suffix outranks `?callback=`, and `cb(<?xml …>)` is no script.
+        self.callback = sanitize_callback(callback) if callback and codec.format == "json" else None
         self.method = method
         self.path = path
         self.query_string = query_string
         self.operation_name = operation_name
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, *, encoded: bool = True) -> dict[str, str]:
         headers = {"Vary": "Accept"}
-        if self.codec.format == "csv" and self.operation_name and not self.callback:
+        if encoded and self.codec.format == "csv" and self.operation_name:
             # CsvFormat offers the response as a download named after the operation.
             headers["Content-Disposition"] = f"attachment;filename={self.operation_name}.csv"
         return headers
@@ -88,7 +89,7 @@ class Reply:
         return response
 
     def no_content(self, *, headers: dict[str, str] | None = None, cookies: Iterable[Cookie] = ()) -> Response:
-        all_headers = self._headers()
+        all_headers = self._headers(encoded=False)
         if headers:
             all_headers.update(headers)
         response = Response(b"", 204, all_headers)
@@ -103,7 +104,7 @@ class Reply:
         """401 with an empty body and WWW-Authenticate, as AuthFeature's handler writes it."""
         if self.callback:
             return self.error(ResponseStatus(error_code="Unauthorized", message="Not Authenticated"), 401)
-        headers = self._headers()
+        headers = self._headers(encoded=False)
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         return Response(b"", 401, headers)
 
@@ -117,7 +118,7 @@ class Reply:
             f"Request.PathInfo: {self.path}\n"
             f"Request.QueryString: {self.query_string}\n"
         )
-        return Response(text.encode(), 403, self._headers(), "text/plain")
+        return Response(text.encode(), 403, self._headers(encoded=False), "text/plain")
 
 
 def _set_cookie(response: Response, cookie: Cookie) -> None:

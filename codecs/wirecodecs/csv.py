@@ -91,8 +91,12 @@ class CsvCodec:
                 item_type = table[1] if table[1] is not None else Any
                 rows = pyjsv.csv.loads(text, type=list[item_type]) or []  # type: ignore[valid-type]
                 return type(**{table[0]: rows})
-            result = pyjsv.csv.loads(text, type=type)
-            return result if result is not None else type()
+            # A record is a header and one row. More rows would be other records this type has no
+            # room for: refuse them rather than keep the first and drop the rest unseen.
+            records: list[T] = pyjsv.csv.loads(text, type=list[type]) or []  # type: ignore[valid-type]
+            if len(records) > 1:
+                raise DecodeError(f"a {type.__name__} CSV document is a header and one row, not {len(records)} rows")
+            return records[0] if records else type()
         except UnicodeDecodeError as exc:
             raise DecodeError(f"invalid UTF-8 at byte {exc.start}") from None
         except pyjsv.DecodeError as exc:

@@ -1,13 +1,14 @@
 """What the service needs from storage: the `SessionStore` and `IdentityStore` protocols.
 
-Stores know nothing of HTTP or of wire DTOs; they speak in the records below. Every store runs the
-same contract tests (tests/gateway/store/test_contract.py).
+Stores know nothing of HTTP or of wire DTOs; they speak in the records below. The protocol-level
+tests in tests/gateway/store/test_sqlite.py (everything that takes the `store` fixture) are the
+contract a new store must pass.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 __all__ = [
     "SORTABLE_FIELDS",
@@ -59,9 +60,9 @@ class UserRecord:
     roles: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    """One AI session, with its account's name joined in."""
+class SessionRecord(NamedTuple):
+    """One AI session, with its account's name joined in; the fields in the store's column order,
+    so a row builds it positionally."""
 
     id: str
     account_id: str

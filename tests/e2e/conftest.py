@@ -56,13 +56,25 @@ class LiveServer:
 
 
 @contextmanager
-def running_server(db_url: str) -> Iterator[str]:
+def running_server(db_url: str, *serve_args: str) -> Iterator[str]:
     """Run `evo-gateway serve` until the block ends; then SIGTERM it and require a clean exit 0."""
     port = free_port()
     # Logs go to a file, not a pipe: an unread pipe fills up and stalls the server.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "--db",
+                db_url,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *serve_args,
+            ],
             env=cli_env(),
             stdout=log,
             stderr=log,

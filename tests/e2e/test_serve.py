@@ -13,13 +13,25 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from .conftest import cli, cli_env, free_port
+from .conftest import cli, cli_env, free_port, running_server
 
 
-def _start(db_url: str, port: int, out: Path, err: Path) -> subprocess.Popen[bytes]:
+def _start(db_url: str, port: int, out: Path, err: Path, *extra: str) -> subprocess.Popen[bytes]:
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "--db",
+                db_url,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *extra,
+            ],
             env=cli_env(),
             stdout=out_file,
             stderr=err_file,
@@ -71,3 +83,65 @@ def test_stops_cleanly_and_finishes_the_request_in_flight(tmp_path: Path, sig: s
     assert out.read_text() == ""
     logs = err.read_text()
     assert "POST /ai/sessions" in logs and "Finished server process" in logs
+
+
+def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    cli(db_url, "accounts", "add", "Acme")
+    port = free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    process = _start(db_url, port, out, err, "--shutdown-timeout", "1")
+    try:
+        head = (
+            b"POST /ai/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 50\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(head + b'{"acc')  # 5 of the 50 bytes, and then nothing
+            time.sleep(0.3)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=15) == 0
+            assert time.monotonic() - started < 8
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Finished server process" in err.read_text()
+
+
+def test_serve_negotiation_strict_answers_406(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    key = cli(db_url, "apikeys", "create", "admin")
+    port = free_port()
+    process = _start(db_url, port, tmp_path / "out.log", tmp_path / "err.log", "--negotiation", "strict")
+    try:
+        headers = {"Authorization": f"Bearer {key}"}
+        r = httpx.get(f"http://127.0.0.1:{port}/ai/sessions", headers={**headers, "Accept": "image/png"}, timeout=10)
+        assert r.status_code == 406 and r.json()["responseStatus"]["errorCode"] == "NotAcceptable"
+        r = httpx.get(f"http://127.0.0.1:{port}/ai/sessions", headers={**headers, "Accept": "text/csv"}, timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"] == "text/csv"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+@pytest.mark.parametrize(("serve_args", "limit"), [((), 1024 * 1024), (("--max-body-bytes", "100"), 100)])
+def test_the_body_limit_is_1_mib_unless_configured(tmp_path: Path, serve_args: tuple[str, ...], limit: int) -> None:
+    db_url = f"sqlite:///{tmp_path / 'limit.db'}"
+    account_id = cli(db_url, "accounts", "add", "Acme")
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator")
+    auth = {"Authorization": f"Bearer {cli(db_url, 'apikeys', 'create', 'admin')}", "Content-Type": "application/json"}
+    with running_server(db_url, *serve_args) as base:
+        prefix = f'{{"accountId":"{account_id}","purpose":"'.encode()
+
+        def body(size: int) -> bytes:
+            return prefix + b"x" * (size - len(prefix) - 2) + b'"}'
+
+        fits = httpx.post(f"{base}/ai/sessions", content=body(limit), headers=auth, timeout=30)
+        assert fits.status_code == 200
+        over = httpx.post(f"{base}/ai/sessions", content=body(limit + 1), headers=auth, timeout=30)
+        assert over.status_code == 413 and over.json()["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
+        listed = httpx.get(f"{base}/ai/sessions", headers=auth, timeout=10).json()
+        assert listed["totalCount"] == 1  # the refused body created nothing

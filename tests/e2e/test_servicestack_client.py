@@ -6,6 +6,7 @@ import asyncio
 import datetime  # noqa: F401  (the seed's imports, kept as the generated DTOs have them)
 import decimal  # noqa: F401
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 import httpx2 as httpx
@@ -13,7 +14,7 @@ import pytest
 from dataclasses_json import LetterCase, Undefined, dataclass_json
 from servicestack import IGet, IPatch, IPost, IReturn, JsonServiceClient, WebServiceException
 
-from .conftest import ADMIN_PASSWORD, LiveServer, running_server
+from .conftest import ADMIN_PASSWORD, LiveServer, cli, running_server
 
 
 @dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
@@ -127,11 +128,22 @@ def test_fifty_concurrent_patches_all_succeed(live_server: LiveServer) -> None:
     assert client.get(GetAISession(session_id=sid)).purpose in purposes
 
 
-def test_data_survives_restart(live_server: LiveServer) -> None:
-    client = bearer_client(live_server)
-    created = client.post(NewAISession(account_id=live_server.account_id, purpose="durable"))
-    # A second server process on the same file sees the acknowledged write.
-    with running_server(live_server.db_url) as other_url:
-        other = JsonServiceClient(other_url)
-        other.set_bearer_token(live_server.admin_key)
-        assert other.get(GetAISession(session_id=created.id)).purpose == "durable"
+def test_data_and_logins_survive_a_restart(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'restart.db'}"
+    account_id = cli(db_url, "accounts", "add", "Acme")
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator", "--password-stdin", stdin="pw\n")
+    key = cli(db_url, "apikeys", "create", "admin")
+    with running_server(db_url) as first_url:
+        first = JsonServiceClient(first_url)
+        first.set_bearer_token(key)
+        created = first.post(NewAISession(account_id=account_id, purpose="before"))
+        first.patch(PatchAISession(session_id=created.id, purpose="durable"))
+        login = httpx.post(f"{first_url}/auth/credentials", json={"userName": "admin", "password": "pw"}, timeout=10)
+        ss_id = login.cookies["ss-id"]
+    # The first process has exited (running_server required exit 0); a new one opens the file.
+    with running_server(db_url) as second_url:
+        second = JsonServiceClient(second_url)
+        second.set_bearer_token(key)
+        assert second.get(GetAISession(session_id=created.id)).purpose == "durable"
+        again = httpx.get(f"{second_url}/ai/sessions/{created.id}", headers={"X-ss-id": ss_id}, timeout=10)
+        assert again.status_code == 200 and again.json()["purpose"] == "durable"

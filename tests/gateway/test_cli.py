@@ -93,6 +93,39 @@ def test_unreachable_database_is_one_line_and_exit_1(url: str) -> None:
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "database" in done.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("accounts", "add", ""),
+        ("accounts", "add", "   "),
+        ("users", "add", "two\nlines"),
+        ("users", "add", "ok", "--role", ""),
+        ("serve", "--port", "99999"),
+        ("serve", "--port", "http"),
+        ("serve", "--max-body-bytes", "-5"),
+        ("serve", "--shutdown-timeout", "soon"),
+    ],
+)
+def test_invalid_arguments_are_one_line_and_non_zero_and_change_nothing(db: str, args: tuple[str, ...]) -> None:
+    done = run("--db", db, *args)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "error: argument" in done.stderr
+    assert not Path(db.removeprefix("sqlite:///")).exists()  # refused before the database was opened
+
+
+def test_a_password_that_is_not_utf8_is_one_line_and_exit_1(db: str) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "codecs")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "--db", db, "users", "add", "eve", "--password-stdin"],
+        input=b"a\xff\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stdout == b""
+    assert done.stderr == b"evo-gateway: error: --password-stdin: the password is not UTF-8 text\n"
+
+
 def test_empty_password_on_stdin_is_refused(db: str) -> None:
     done = run("--db", db, "users", "add", "bob", "--password-stdin", stdin="\n")
     assert done.returncode == 1 and "no password" in done.stderr
@@ -172,3 +205,23 @@ def test_convert_between_registered_formats(source: str, target: str, stdin: str
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected.encode()
+
+
+def test_convert_into_a_reader_that_stops_early_is_quiet() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "codecs")])}
+    document = b'{"sessionId":"x","purpose":"' + b"y" * 300_000 + b'"}'
+    convert = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "convert", "--from", "json", "--to", "jsv", "--type", "PatchAISession"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert convert.stdin is not None and convert.stdout is not None and convert.stderr is not None
+    convert.stdin.write(document)
+    convert.stdin.close()
+    assert convert.stdout.read(20) == b"{sessionId:x,purpose"
+    convert.stdout.close()  # as `| head -c 20` does
+    assert convert.wait(timeout=60) == 0
+    with convert.stderr:
+        assert convert.stderr.read() == b""

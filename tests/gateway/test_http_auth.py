@@ -78,3 +78,15 @@ def test_auth_without_login_is_401(client: TestClient, world: World) -> None:
 def test_unknown_auth_provider_is_404(client: TestClient, world: World) -> None:
     r = client.post("/auth/twitter", json={})
     assert r.status_code == 404
+
+
+def test_a_sign_in_by_get_is_refused_before_the_password_is_checked(client: TestClient, world: World) -> None:
+    r = client.get("/auth/credentials", params={"userName": "admin", "password": ADMIN_PASSWORD})
+    assert r.status_code == 405
+    status = r.json()["responseStatus"]
+    assert status["errorCode"] == "NotSupportedException"
+    assert "AllowGetAuthenticateRequests" in status["message"]
+    assert "ss-id" not in r.cookies
+    # What stays allowed by GET, as in ServiceStack: /auth (who am I) and /auth/logout.
+    assert client.get("/auth").status_code == 401
+    assert client.get("/auth/logout").status_code == 200

@@ -83,6 +83,8 @@ def test_csv_formula_guard(tmp_path: Path, world: World, session_id: str) -> Non
         ("jsv", "application/jsv", b"{purpose:"),
         ("jsv", "application/jsv", b"[" * 1000),
         ("csv", "text/csv", b'Purpose\r\n"x'),
+        # A record is a header and one row; a second row has nowhere to go.
+        ("csv", "text/csv", b"Purpose\r\nfirst\r\nsecond\r\n"),
     ],
 )
 def test_malformed_bodies_are_400_in_the_callers_format(

@@ -129,8 +129,12 @@ def strict_pick(accept: Sequence[str] = (), **kwargs: Any) -> str:
     [
         (["application/xml;q=0.5, application/jsv"], "jsv"),
         (["application/xml, application/json;q=0.9"], "xml"),
-        # text/* matches every codec through a text/ alias or type; equal q goes to server order.
-        (["text/*"], "json"),
+        # A wildcard reaches a codec by its own media type only: text/* is CSV, not JSON via text/json.
+        (["text/*"], "csv"),
+        (["text/*, application/json;q=0"], "csv"),
+        # An alias named exactly asks for that codec, unless its own type is refused.
+        (["text/jsv"], "jsv"),
+        (["text/xml;q=0.9, application/json;q=0.5"], "xml"),
         (["*/*"], "json"),
         (["application/*;q=0.2, text/csv;q=0.3"], "csv"),
         ([], "json"),
@@ -146,6 +150,8 @@ def test_strict_answers_406_when_nothing_is_acceptable() -> None:
     assert "application/json" in info.value.available
     with pytest.raises(NotAcceptable):
         strict_pick(["application/json;q=0"])
+    with pytest.raises(NotAcceptable):
+        strict_pick(["application/xml;q=0, text/xml"])
     with pytest.raises(NotAcceptable):
         strict_pick(["application/json"], query_format="yaml")
 

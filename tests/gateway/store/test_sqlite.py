@@ -21,7 +21,9 @@ from gateway.store import (
     UnknownAccount,
     UnknownUser,
 )
+from gateway.store.base import SessionRecord
 from gateway.store.migrations import MIGRATIONS
+from gateway.store.sqlite import _PATCH_RETURNING, _SESSION_COLUMNS, _SESSION_FROM
 
 NOW = "2026-11-24T10:00:00.000000Z"
 LATER = "2026-11-24T11:00:00.000000Z"
@@ -229,3 +231,18 @@ def test_concurrent_patches_from_many_threads_lose_nothing(store: SqliteStore) -
     assert final is not None
     # The last acknowledged write is what is stored: one of the writers' final values.
     assert final.purpose in {f"{n}-19" for n in range(8)}
+
+
+def test_session_queries_select_the_record_fields_in_order(store: SqliteStore) -> None:
+    # _session() builds a SessionRecord positionally from a row: the columns must be its fields.
+    account = store.add_account("Acme")
+    created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))
+    conn = sqlite3.connect(store.path)
+    try:
+        for sql in (f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", _PATCH_RETURNING):
+            params = (created.id,) if sql.startswith("SELECT") else (None, LATER, "u", created.id)
+            cursor = conn.execute(sql, params)
+            assert tuple(d[0] for d in cursor.description) == SessionRecord._fields
+            cursor.fetchall()
+    finally:
+        conn.close()

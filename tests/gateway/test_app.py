@@ -1,0 +1,23 @@
+"""The ASGI application's dispatch: operation paths to the endpoint, pages to Starlette, and the
+global `Vary: Accept` on both."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from .conftest import World
+
+
+@pytest.mark.parametrize(
+    "path", ["/metadata", "/jsv/metadata?op=PatchAISession", "/types", "/types/csharp", "/openapi.json"]
+)
+def test_pages_vary_on_accept_like_every_answer(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert r.headers.get_list("vary") == ["Accept"]
+
+
+def test_operation_paths_and_their_errors_vary_on_accept(client: TestClient, world: World) -> None:
+    for r in (client.get("/ai/sessions"), client.get("/ai/sessions", headers=world.user), client.get("/nope")):
+        assert r.headers.get_list("vary") == ["Accept"], r.status_code

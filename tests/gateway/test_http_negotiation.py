@@ -1,0 +1,100 @@
+"""Negotiation over HTTP, both modes: repeated Accept lines as ASP.NET Core sees them, JSONP only
+for JSON, and the strict mode's 406 and 415 answers (`serve --negotiation strict`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.config import Settings
+
+from .conftest import World
+from .test_http_operations import new_session
+
+
+@pytest.fixture
+def strict(world: World) -> Iterator[TestClient]:
+    app = create_app(Settings(db_url=world.db_url, negotiation="strict"), store=world.store)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # Each line is one entry: the first line's first media range decides, in server order.
+        (["application/xml", "application/json"], "application/json; charset=utf-8"),
+        (["text/csv", "application/xml"], "application/xml"),
+        # One line, one entry: "starts with" sees only its start.
+        (["application/xml, application/json"], "application/xml"),
+    ],
+)
+def test_repeated_accept_lines_are_separate_entries(
+    client: TestClient, world: World, lines: list[str], expected: str
+) -> None:
+    sid = new_session(client, world)["id"]
+    headers = [*world.admin.items(), *(("Accept", line) for line in lines)]
+    r = client.get(f"/ai/sessions/{sid}", headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"] == expected
+
+
+@pytest.mark.parametrize("suffix", ["xml", "csv", "jsv"])
+def test_a_format_suffix_outranks_callback_and_is_not_wrapped(client: TestClient, world: World, suffix: str) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}.{suffix}?callback=cb", headers=world.admin)
+    assert r.status_code == 200
+    assert not r.text.startswith("cb(") and r.headers["content-type"] != "text/javascript"
+    if suffix == "csv":
+        assert r.headers["content-disposition"] == "attachment;filename=GetAISession.csv"
+
+
+def test_a_forbidden_csv_request_is_no_download(client: TestClient, world: World) -> None:
+    sid = new_session(client, world)["id"]
+    r = client.get(f"/ai/sessions/{sid}.csv", headers=world.user)
+    assert r.status_code == 403 and r.text.startswith("Forbidden")
+    assert "content-disposition" not in r.headers
+
+
+def test_strict_picks_by_q_value(strict: TestClient, world: World) -> None:
+    sid = new_session(strict, world)["id"]
+    r = strict.get(f"/ai/sessions/{sid}", headers={**world.admin, "Accept": "application/json;q=0.2, text/csv"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv"
+    r = strict.get(f"/ai/sessions/{sid}", headers={**world.admin, "Accept": "text/*, application/json;q=0"})
+    assert r.headers["content-type"] == "text/csv"
+
+
+def test_strict_406_lists_the_available_types(strict: TestClient, world: World) -> None:
+    sid = new_session(strict, world)["id"]
+    r = strict.get(f"/ai/sessions/{sid}", headers={**world.admin, "Accept": "image/png"})
+    assert r.status_code == 406
+    assert r.headers["content-type"] == "application/json; charset=utf-8"
+    status = r.json()["responseStatus"]
+    assert status["errorCode"] == "NotAcceptable"
+    for media_type in ("application/json", "application/xml", "application/jsv", "text/csv"):
+        assert media_type in status["message"]
+    # An explicit format the client refuses is not acceptable either.
+    r = strict.get(f"/ai/sessions/{sid}.xml", headers={**world.admin, "Accept": "application/json"})
+    assert r.status_code == 406
+
+
+def test_strict_415_for_an_unsupported_body_and_nothing_changes(strict: TestClient, world: World) -> None:
+    sid = new_session(strict, world, purpose="original")["id"]
+    r = strict.patch(
+        f"/ai/sessions/{sid}", content=b"purpose: x", headers={**world.admin, "Content-Type": "application/yaml"}
+    )
+    assert r.status_code == 415
+    assert r.json()["responseStatus"]["errorCode"] == "UnsupportedMediaType"
+    assert strict.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "original"
+
+
+def test_servicestack_mode_never_406_or_415(client: TestClient, world: World) -> None:
+    sid = new_session(client, world, purpose="original")["id"]
+    r = client.get(f"/ai/sessions/{sid}", headers={**world.admin, "Accept": "image/png"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json; charset=utf-8"
+    r = client.patch(
+        f"/ai/sessions/{sid}", content=b"purpose: x", headers={**world.admin, "Content-Type": "application/yaml"}
+    )
+    assert r.status_code == 200 and r.json()["purpose"] == "original"
