@@ -19,8 +19,10 @@ from msgspec import inspect as mi
 from wirecodecs import Codec, encode_declared
 
 from .. import __version__
-from ..dtos import ErrorResponse
+from ..dtos import AISessionInfo, ErrorResponse, ListAISessions
 from ..operations import Operation
+from ..service import MAX_PAGE_SIZE
+from ..store.base import SORTABLE_FIELDS
 from .model import TypeModel
 from .pages import SERVICE_NAME
 
@@ -51,6 +53,27 @@ def _dotnet_numbers(model: TypeModel, name: str, schema: dict[str, Any]) -> None
         prop = props.get(member.wire_name)
         if prop is not None and member.type.name == "Int32" and prop.get("type") == "integer":
             prop.update(_INT32)
+
+
+#: What the service refuses beyond the members' types (400 ArgumentException from
+#: `SessionService.list`), so that a request valid by the document is one the service accepts.
+#: `sortField` is matched case-insensitively there; the document lists the wire names.
+_SERVICE_BOUNDS: dict[type, dict[str, dict[str, Any]]] = {
+    ListAISessions: {
+        "page": {"minimum": 0},
+        "countPerPage": {"minimum": 0, "maximum": MAX_PAGE_SIZE},
+        "sortField": {"enum": [f for f in AISessionInfo.__struct_encode_fields__ if f.lower() in SORTABLE_FIELDS]},
+    }
+}
+
+
+def _bound(schema: dict[str, Any], request_type: type) -> None:
+    props: dict[str, Any] = schema.get("properties") or {}
+    for name, bounds in _SERVICE_BOUNDS.get(request_type, {}).items():
+        prop = props[name]
+        # A nullable member keeps its null branch; the bounds go on the value's branch.
+        target = next((b for b in prop["anyOf"] if b.get("type") != "null"), prop) if "anyOf" in prop else prop
+        target.update(bounds)
 
 
 def _content(ref: dict[str, Any], media_types: list[str]) -> dict[str, Any]:
@@ -96,16 +119,13 @@ def _require(schema: dict[str, Any], members: Iterable[str]) -> None:
     schema["required"] = sorted({*schema.get("required", ()), *names}, key=list(props).index)
 
 
-def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> list[dict[str, Any]]:
+def _parameters(
+    model: TypeModel, op: Operation, path: str, in_body: bool, schemas: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Route variables as path parameters; without a body, every other member is a query parameter
-    (required when the service requires the member)."""
+    (required when the service requires the member), with the schema of its component."""
     meta = model.types[op.request_type.__name__]
-    schema = msgspec.json.schema(op.request_type, ref_template=_REF)
-    if "$ref" in schema:
-        schema = schema.get("$defs", {}).get(op.request_type.__name__, {})
-    _dotnet_numbers(model, op.request_type.__name__, schema)
-    _require(schema, op.required)
-    props: dict[str, Any] = schema.get("properties") or {}
+    props: dict[str, Any] = schemas[op.request_type.__name__].get("properties") or {}
     params: list[dict[str, Any]] = []
     variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
     for member in meta.all_members:
@@ -126,7 +146,7 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
             param: dict[str, Any] = {"name": member.wire_name, "in": "query", "description": description}
             if member.wire_name in op.required:
                 param["required"] = True
-            scalar = prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop
+            scalar = copy.deepcopy(prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop)
             param["schema"] = scalar
             if scalar.get("type") == "array":
                 # ServiceStack reads lists from a query string as comma-separated values.
@@ -168,7 +188,7 @@ def _operation(
         "summary": op.description,
         "tags": ["sessions"],
     }
-    params = _parameters(model, op, path, in_body)
+    params = _parameters(model, op, path, in_body, schemas)
     if params:
         out["parameters"] = params
     if in_body:
@@ -236,6 +256,7 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
         _dotnet_numbers(model, name.split("_", 1)[0], schema)
     for op in model.operations:
         _require(schemas[op.request_type.__name__], op.required)
+        _bound(schemas[op.request_type.__name__], op.request_type)
     xml_codec = next((c for c in formats if getattr(c, "format", None) == "xml"), None)
     if xml_codec is not None:
         for tp in _struct_types([*types, ErrorResponse]):
@@ -249,9 +270,12 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
                 paths.setdefault(spec.path, {})[verb.lower()] = _operation(
                     model, op, spec.path, verb, media_types, op.name + suffix, schemas
                 )
+        # `/api/{Op}` is ServiceStack's JSON route: it reads the body as JSON whatever its
+        # Content-Type and answers JSON whatever the Accept (reference B.2, B.3).
         api_path = f"/api/{op.name}"
+        api_media = [m for m in media_types if m == OPENAPI_FORMATS["json"]] or media_types
         paths.setdefault(api_path, {})[op.verb.lower()] = _operation(
-            model, op, api_path, op.verb, media_types, f"{op.name}_api", schemas
+            model, op, api_path, op.verb, api_media, f"{op.name}_api", schemas
         )
     document: dict[str, Any] = {
         "openapi": "3.1.0",

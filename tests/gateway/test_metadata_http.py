@@ -457,6 +457,50 @@ def test_openapi_xml_names_are_the_roots_the_xml_codec_writes(client: TestClient
     assert response.status_code == 200, response.text
 
 
+def test_openapi_list_bounds_are_the_service_limits(client: TestClient, world: World) -> None:
+    """The document bounds what SessionService.list refuses, so its edges are the service's."""
+    document = client.get("/openapi.json").json()
+    params = {p["name"]: p["schema"] for p in document["paths"]["/api/ListAISessions"]["get"]["parameters"]}
+    assert (params["page"]["minimum"], params["page"]["maximum"]) == (0, 2**31 - 1)
+    assert (params["countPerPage"]["minimum"], params["countPerPage"]["maximum"]) == (0, 1000)
+    fields = params["sortField"]["enum"]
+    assert fields == list(AISessionInfo.__struct_encode_fields__)
+    component = document["components"]["schemas"]["ListAISessions"]["properties"]
+    assert component["sortField"]["anyOf"] == [{"type": "string", "enum": fields}, {"type": "null"}]
+
+    def status(**query: str | int) -> int:
+        return client.get("/api/ListAISessions", params=query, headers=world.admin).status_code
+
+    assert (status(page=0), status(page=-1)) == (200, 400)
+    assert (status(countPerPage=0), status(countPerPage=1000)) == (200, 200)
+    assert (status(countPerPage=-1), status(countPerPage=1001)) == (400, 400)
+    assert all(status(sortField=field) == 200 for field in fields)
+    assert status(sortField="nope") == 400
+
+
+def test_openapi_api_routes_are_json_only(client: TestClient, world: World) -> None:
+    """`/api/{Op}` reads JSON whatever the Content-Type and answers JSON whatever the Accept, so
+    the document offers only JSON there; the custom routes keep every format."""
+    document = client.get("/openapi.json").json()
+    for op in API_OPERATIONS:
+        api = document["paths"][f"/api/{op.name}"][op.verb.lower()]
+        if "requestBody" in api:
+            assert list(api["requestBody"]["content"]) == ["application/json"]
+        for status, response in api["responses"].items():
+            if status not in ("204", "401", "403"):  # no body, or a text/plain one
+                assert list(response["content"]) == ["application/json"], (op.name, status)
+    assert len(document["paths"]["/ai/sessions"]["post"]["requestBody"]["content"]) == len(
+        [f for f in ("json", "xml", "jsv", "csv") if f in default_registry()]
+    )
+    xml = {**world.admin, "Accept": "application/xml", "Content-Type": "application/xml"}
+    body = f'<NewAISession xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI"><AccountId>{world.account_id}</AccountId></NewAISession>'
+    refused = client.post("/api/NewAISession", content=body, headers=xml)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("application/json")
+    assert refused.json()["responseStatus"]["errorCode"] == "SerializationException"
+    assert client.post("/ai/sessions", content=body, headers=xml).status_code == 200
+
+
 @pytest.mark.parametrize("fmt", REGISTERED)
 def test_every_operation_has_a_page_in_every_language(client: TestClient, fmt: str) -> None:
     for op in OPERATIONS:
