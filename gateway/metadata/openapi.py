@@ -2,8 +2,9 @@
 
 Every route an operation answers on is a path: its custom routes (`/ai/sessions/{sessionId}`) and
 its predefined `/api/{Op}` route. Schemas come from the DTOs themselves (msgspec's JSON Schema), so
-the document describes exactly what the codecs read and write. Request and response bodies list
-every registered wire format; errors are `ErrorResponse`; auth is a bearer API key or Basic.
+the document describes exactly what the codecs read and write, plus what the service itself
+requires (`Operation.required`, the list limits). Bodies on the custom routes list every registered
+text format, on `/api/{Op}` JSON only; errors are `ErrorResponse`; auth is a bearer API key or Basic.
 """
 
 from __future__ import annotations
