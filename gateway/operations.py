@@ -62,6 +62,10 @@ class Operation:
     required_role: str | None = SYSTEM_ADMINISTRATOR
     #: ServiceStack's own operations (Authenticate) are not part of the Evo Voice API family.
     builtin: bool = False
+    #: Wire names of the members the service rejects when null or empty (its ArgumentNullException,
+    #: a 400). Evo Voice declares none of them `[ApiMember(IsRequired=true)]`, so the metadata pages
+    #: and generated DTOs keep showing them optional; the OpenAPI document marks them required.
+    required: tuple[str, ...] = ()
 
     @property
     def response_name(self) -> str | None:
@@ -114,6 +118,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=NewAISession,
         response_type=AISessionInfo,
         handler=_new,
+        required=("accountId",),
     ),
     Operation(
         name="ListAISessions",
@@ -132,6 +137,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=GetAISession,
         response_type=AISessionInfo,
         handler=_get,
+        required=("sessionId",),
     ),
     Operation(
         name="PatchAISession",
@@ -141,6 +147,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=PatchAISession,
         response_type=AISessionInfo,
         handler=_patch,
+        required=("sessionId",),
     ),
     Operation(
         name="DeleteAISession",
@@ -150,6 +157,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=DeleteAISession,
         response_type=None,
         handler=_delete,
+        required=("sessionId",),
     ),
     Operation(
         name="Authenticate",

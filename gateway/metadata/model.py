@@ -140,19 +140,43 @@ class TypeModel:
         return found
 
     def select(self, include: Sequence[str] | None) -> list[MetaType]:
-        """ServiceStack's `IncludeTypes`: `Name` is that type, `Name.*` adds what it refers to,
-        `Prefix*` matches by prefix. Nothing given means everything."""
+        """ServiceStack's `IncludeTypes` (`NativeTypesMetadata.GetIncludeList`). Nothing given means
+        everything. Each item is one of:
+
+        - `Name.*`: the type and everything it refers to, transitively (a request's response too);
+        - `Namespace/*`: every type whose namespace starts with `Namespace`;
+        - `{A,B}` (optionally followed by `.*`): ServiceStack's tag group, whose operations it
+          expands like `Name.*`. The operation table declares no tags, so a name in braces is read
+          as that type, expanded (`{PatchAISession}` is `PatchAISession.*`);
+        - `Prefix*`: names starting with `Prefix` (a gateway extension; ServiceStack has no prefix form);
+        - `Name`: that type. For a request, ServiceStack adds its return type ("Operation Return
+          Types should always be included"); the gateway adds what that return type refers to as
+          well, so `IReturn[AISessionInfo]` names a class that is there and whose base is too.
+        """
         if not include:
             return self.ordered()
         names: list[str] = []
         for raw in include:
-            item = raw.strip().strip("{}")
-            if item.endswith(".*"):
+            item = raw.strip()
+            if item.startswith("{"):
+                group = item.removesuffix(".*")
+                if group.endswith("}"):
+                    for name in group[1:-1].split(","):
+                        names.extend(self.closure(name.strip()))
+            elif item.endswith("/*"):
+                namespace = item[:-2]
+                names.extend(n for n, t in self.types.items() if t.namespace.startswith(namespace))
+            elif item.endswith(".*"):
                 names.extend(self.closure(item[:-2]))
             elif item.endswith("*"):
                 names.extend(n for n in self.types if n.startswith(item[:-1]))
             elif item in self.types:
                 names.append(item)
+                op = self.types[item].operation
+                response = None if op is None else self.response_ref(op)
+                if response is not None:
+                    for ref in _model_refs(response):
+                        names.extend(self.closure(ref))
         return self.ordered(names)
 
 

@@ -2,19 +2,28 @@
 
 Every route an operation answers on is a path: its custom routes (`/ai/sessions/{sessionId}`) and
 its predefined `/api/{Op}` route. Schemas come from the DTOs themselves (msgspec's JSON Schema), so
-the document describes exactly what the codecs read and write. Request and response bodies list
-every registered wire format; errors are `ErrorResponse`; auth is a bearer API key or Basic.
+the document describes exactly what the codecs read and write, plus what the service itself
+requires (`Operation.required`, the list limits). Bodies on the custom routes list every registered
+text format, on `/api/{Op}` JSON only; errors are `ErrorResponse`; auth is a bearer API key or Basic.
 """
 
 from __future__ import annotations
 
+import copy
+import typing
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+from msgspec import inspect as mi
+from wirecodecs import Codec, encode_declared
 
 from .. import __version__
-from ..dtos import ErrorResponse
+from ..dtos import AISessionInfo, ErrorResponse, ListAISessions
 from ..operations import Operation
+from ..service import MAX_PAGE_SIZE
+from ..store.base import SORTABLE_FIELDS
 from .model import TypeModel
 from .pages import SERVICE_NAME
 
@@ -30,7 +39,6 @@ OPENAPI_FORMATS = {
 _REF = "#/components/schemas/{name}"
 _BODY_VERBS = frozenset({"POST", "PUT", "PATCH"})
 _SECURITY: list[dict[str, list[str]]] = [{"bearerApiKey": []}, {"basic": []}]
-_DATACONTRACT = "http://schemas.datacontract.org/2004/07/"
 #: .NET's Int32 range: ServiceStack cannot bind a larger number into an `int` member.
 _INT32 = {"format": "int32", "minimum": -(2**31), "maximum": 2**31 - 1}
 #: A route variable is one non-empty path segment of printable characters (no `.`: a known
@@ -46,6 +54,27 @@ def _dotnet_numbers(model: TypeModel, name: str, schema: dict[str, Any]) -> None
         prop = props.get(member.wire_name)
         if prop is not None and member.type.name == "Int32" and prop.get("type") == "integer":
             prop.update(_INT32)
+
+
+#: What the service refuses beyond the members' types (400 ArgumentException from
+#: `SessionService.list`), so that a request valid by the document is one the service accepts.
+#: `sortField` is matched case-insensitively there; the document lists the wire names.
+_SERVICE_BOUNDS: dict[type, dict[str, dict[str, Any]]] = {
+    ListAISessions: {
+        "page": {"minimum": 0},
+        "countPerPage": {"minimum": 0, "maximum": MAX_PAGE_SIZE},
+        "sortField": {"enum": [f for f in AISessionInfo.__struct_encode_fields__ if f.lower() in SORTABLE_FIELDS]},
+    }
+}
+
+
+def _bound(schema: dict[str, Any], request_type: type) -> None:
+    props: dict[str, Any] = schema.get("properties") or {}
+    for name, bounds in _SERVICE_BOUNDS.get(request_type, {}).items():
+        prop = props[name]
+        # A nullable member keeps its null branch; the bounds go on the value's branch.
+        target = next((b for b in prop["anyOf"] if b.get("type") != "null"), prop) if "anyOf" in prop else prop
+        target.update(bounds)
 
 
 def _content(ref: dict[str, Any], media_types: list[str]) -> dict[str, Any]:
@@ -71,14 +100,33 @@ def _errors(media_types: list[str], op: Operation) -> dict[str, Any]:
     return out
 
 
-def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> list[dict[str, Any]]:
-    """Route variables as path parameters; without a body, every other member is a query parameter."""
-    meta = model.types[op.request_type.__name__]
-    schema = msgspec.json.schema(op.request_type, ref_template=_REF)
-    if "$ref" in schema:
-        schema = schema.get("$defs", {}).get(op.request_type.__name__, {})
-    _dotnet_numbers(model, op.request_type.__name__, schema)
+def _required_member(prop: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a member the service rejects when null or empty (`'sessionId' must not be
+    empty`, an ArgumentNullException): its non-null type, and at least one character for a string."""
+    out = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    if "anyOf" in prop:
+        out.update(next(b for b in prop["anyOf"] if b.get("type") != "null"))
+    if out.get("type") == "string":
+        out.setdefault("minLength", 1)
+    return out
+
+
+def _require(schema: dict[str, Any], members: Iterable[str]) -> None:
+    """Mark `members` of an object schema required, as the service enforces them."""
     props: dict[str, Any] = schema.get("properties") or {}
+    names = [m for m in members if m in props]
+    for name in names:
+        props[name] = _required_member(props[name])
+    schema["required"] = sorted({*schema.get("required", ()), *names}, key=list(props).index)
+
+
+def _parameters(
+    model: TypeModel, op: Operation, path: str, in_body: bool, schemas: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Route variables as path parameters; without a body, every other member is a query parameter
+    (required when the service requires the member), with the schema of its component."""
+    meta = model.types[op.request_type.__name__]
+    props: dict[str, Any] = schemas[op.request_type.__name__].get("properties") or {}
     params: list[dict[str, Any]] = []
     variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
     for member in meta.all_members:
@@ -97,7 +145,9 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
             )
         elif not in_body:
             param: dict[str, Any] = {"name": member.wire_name, "in": "query", "description": description}
-            scalar = prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop
+            if member.wire_name in op.required:
+                param["required"] = True
+            scalar = copy.deepcopy(prop.get("anyOf", [prop])[0] if "anyOf" in prop else prop)
             param["schema"] = scalar
             if scalar.get("type") == "array":
                 # ServiceStack reads lists from a query string as comma-separated values.
@@ -107,8 +157,31 @@ def _parameters(model: TypeModel, op: Operation, path: str, in_body: bool) -> li
     return params
 
 
+def _body_schema(op: Operation, path: str, schemas: dict[str, Any]) -> dict[str, Any]:
+    """The request DTO as a body. On a custom route a route variable comes from the path (which
+    overrides the body), so the body need not carry it: that route gets a copy of the DTO's schema
+    without it among the required members. Elsewhere, the component itself."""
+    name = op.request_type.__name__
+    variables = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+    component: dict[str, Any] = schemas[name]
+    if not variables & set(component.get("required", ())):
+        return {"$ref": _REF.format(name=name)}
+    body: dict[str, Any] = copy.deepcopy(component)
+    original: dict[str, Any] = msgspec.json.schema(op.request_type, ref_template=_REF)["$defs"][name]["properties"]
+    for variable in variables & set(body["required"]):
+        body["properties"][variable] = original[variable]
+    body["required"] = [m for m in body["required"] if m not in variables]
+    return body
+
+
 def _operation(
-    model: TypeModel, op: Operation, path: str, verb: str, media_types: list[str], operation_id: str
+    model: TypeModel,
+    op: Operation,
+    path: str,
+    verb: str,
+    media_types: list[str],
+    operation_id: str,
+    schemas: dict[str, Any],
 ) -> dict[str, Any]:
     in_body = verb in _BODY_VERBS
     out: dict[str, Any] = {
@@ -116,13 +189,13 @@ def _operation(
         "summary": op.description,
         "tags": ["sessions"],
     }
-    params = _parameters(model, op, path, in_body)
+    params = _parameters(model, op, path, in_body, schemas)
     if params:
         out["parameters"] = params
     if in_body:
         out["requestBody"] = {
             "required": True,
-            "content": _content({"$ref": _REF.format(name=op.request_type.__name__)}, media_types),
+            "content": _content(_body_schema(op, path, schemas), media_types),
         }
     responses: dict[str, Any] = {}
     if op.response_type is None:
@@ -137,31 +210,74 @@ def _operation(
     return out
 
 
+def _struct_types(types: Iterable[Any]) -> list[Any]:
+    """Every Struct type the given types reach (generic aliases like `ListResponse[AISessionInfo]`
+    as they are), in first-use order."""
+    found: list[Any] = []
+
+    def walk(info: mi.Type) -> None:
+        if isinstance(info, mi.StructType):
+            if info.cls in found:
+                return
+            found.append(info.cls)
+            for f in info.fields:
+                walk(f.type)
+        elif isinstance(info, mi.Metadata):
+            walk(info.type)
+        elif isinstance(info, mi.UnionType):
+            for t in info.types:
+                walk(t)
+        elif isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
+            walk(info.item_type)
+        elif isinstance(info, mi.DictType):
+            walk(info.value_type)
+
+    for info in mi.multi_type_info(list(types)):
+        walk(info)
+    return found
+
+
+def _xml_root(codec: Codec, tp: Any) -> dict[str, str]:
+    """The root element the XML codec writes for `tp`: its name (`ListResponseOfAISessionInfokPYUDTdt`
+    for a generic) and namespace, read from the codec's own output for an empty instance."""
+    cls = typing.get_origin(tp) or tp
+    tag = ET.fromstring(encode_declared(codec, cls(), tp)).tag
+    namespace, _, name = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+    return {"name": name, "namespace": namespace} if namespace else {"name": name}
+
+
 def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -> dict[str, Any]:
     """The document for the operations of `model`, listing the bodies of every registered text format."""
     names = [getattr(c, "format", c) for c in formats]
     media_types = [OPENAPI_FORMATS[f] for f in OPENAPI_FORMATS if f in names]
+    types = [op.request_type for op in model.operations]
+    types += [op.response_type for op in model.operations if op.response_type is not None]
+    _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
+    for name, schema in schemas.items():
+        _dotnet_numbers(model, name.split("_", 1)[0], schema)
+    for op in model.operations:
+        _require(schemas[op.request_type.__name__], op.required)
+        _bound(schemas[op.request_type.__name__], op.request_type)
+    xml_codec = next((c for c in formats if getattr(c, "format", None) == "xml"), None)
+    if xml_codec is not None:
+        for tp in _struct_types([*types, ErrorResponse]):
+            ref = msgspec.json.schema(tp, ref_template="{name}")["$ref"]
+            schemas[ref]["xml"] = _xml_root(xml_codec, tp)
     paths: dict[str, dict[str, Any]] = {}
     for op in model.operations:
         for i, spec in enumerate(op.routes):
             for verb in spec.verbs:
                 suffix = "" if i == 0 and len(spec.verbs) == 1 else f"_{i}_{verb.lower()}"
                 paths.setdefault(spec.path, {})[verb.lower()] = _operation(
-                    model, op, spec.path, verb, media_types, op.name + suffix
+                    model, op, spec.path, verb, media_types, op.name + suffix, schemas
                 )
+        # `/api/{Op}` is ServiceStack's JSON route: it reads the body as JSON whatever its
+        # Content-Type and answers JSON whatever the Accept (reference B.2, B.3).
         api_path = f"/api/{op.name}"
+        api_media = [m for m in media_types if m == OPENAPI_FORMATS["json"]] or media_types
         paths.setdefault(api_path, {})[op.verb.lower()] = _operation(
-            model, op, api_path, op.verb, media_types, f"{op.name}_api"
+            model, op, api_path, op.verb, api_media, f"{op.name}_api", schemas
         )
-    types = [op.request_type for op in model.operations]
-    types += [op.response_type for op in model.operations if op.response_type is not None]
-    _, schemas = msgspec.json.schema_components([*types, ErrorResponse], ref_template=_REF)
-    for name, schema in schemas.items():
-        _dotnet_numbers(model, name.split("_", 1)[0], schema)
-        meta = model.types.get(name)
-        if meta is not None and not meta.is_enum:
-            schema["xml"] = {"name": name, "namespace": _DATACONTRACT + meta.namespace}
-    schemas["ErrorResponse"]["xml"] = {"name": "ErrorResponse", "namespace": "http://schemas.servicestack.net/types"}
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {

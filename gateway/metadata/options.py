@@ -38,7 +38,20 @@ class TypesOptions:
 
 
 def split_list(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+    """A comma-separated query value as ServiceStack binds it to a `List<string>`: JSV reads a
+    `{...}` element whole, so the tag group `{A,B}` stays one item (commas inside it do not split)."""
+    parts: list[str] = []
+    start = depth = 0
+    for i, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == "," and not depth:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 def header_lines(options: TypesOptions, prefix: str, entries: Sequence[tuple[str, str]]) -> list[str]:

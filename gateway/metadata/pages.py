@@ -143,6 +143,8 @@ def _type_table(meta: MetaType, op: Operation) -> list[str]:
         "<tbody>",
     ]
     for m in meta.members:
+        # "Required" is ServiceStack's `IsRequired`: declared metadata only. Evo Voice declares
+        # none, though its services refuse some ids when empty (see `Operation.required`).
         out.append(
             f"<tr><td>{escape(m.name)}</td><td>{param_kind(m, meta, op)}</td><td>{escape(m.type.dotnet)}</td>"
             f"<td>No</td><td>{escape(m.description or '')}</td></tr>"

@@ -9,9 +9,11 @@ import os
 import re
 from pathlib import Path
 from types import ModuleType
+from xml.etree import ElementTree
 
 import msgspec
 import pytest
+from httpx2 import Response
 from starlette.testclient import TestClient
 from wirecodecs import default_registry
 
@@ -19,7 +21,9 @@ from gateway.dtos import AISessionInfo, PatchAISession
 from gateway.metadata.model import default_model
 from gateway.metadata.pages import PAGE_FORMATS
 from gateway.metadata.samples import encode_sample, sample
-from gateway.operations import OPERATIONS
+from gateway.operations import OPERATIONS, Operation
+
+from .conftest import World
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "types"
 REGISTERED = [fmt for fmt in PAGE_FORMATS if fmt in default_registry()]
@@ -193,6 +197,115 @@ def test_types_python(client: TestClient) -> None:
     assert not client.get("/types/python?WithoutOptions=true").text.startswith('"""')
 
 
+#: The classes and enums a generated file declares (TypeScript's marker interfaces left out).
+DECLARED = {
+    "python": re.compile(r"^class (\w+)", re.M),
+    "typescript": re.compile(r"^export (?:class|enum) (\w+)", re.M),
+    "csharp": re.compile(r"^    public (?:partial class|enum) (\w+)", re.M),
+}
+PATCH_CLOSURE = ["EntityInfo", "AISessionInfo", "PatchAISession"]
+
+
+@pytest.mark.parametrize("lang", list(DECLARED))
+@pytest.mark.parametrize(
+    ("include", "expected"),
+    [
+        ("PatchAISession.*", PATCH_CLOSURE),
+        # ServiceStack's `{...}` is a tag group; the table has no tags, so a name in braces is that
+        # type expanded, with or without a trailing `.*`.
+        ("{PatchAISession}.*", PATCH_CLOSURE),
+        ("{PatchAISession}", PATCH_CLOSURE),
+        ("{GetAISession,DeleteAISession}", ["EntityInfo", "AISessionInfo", "GetAISession", "DeleteAISession"]),
+        # A request named alone brings its return type (and that type's base), as ServiceStack does.
+        ("PatchAISession", PATCH_CLOSURE),
+        ("DeleteAISession", ["DeleteAISession"]),
+        ("AISessionInfo", ["AISessionInfo"]),
+        # `Namespace/*`: every type whose namespace starts with it (EntityInfo is in Voice.Api).
+        (
+            "Voice.Api.AI/*",
+            ["AISessionInfo", "NewAISession", "ListAISessions", "GetAISession", "PatchAISession", "DeleteAISession"],
+        ),
+        ("Nothing.*", []),
+    ],
+)
+def test_include_types_filters_every_language(client: TestClient, lang: str, include: str, expected: list[str]) -> None:
+    response = client.get(f"/types/{lang}", params={"IncludeTypes": include})
+    assert response.status_code == 200
+    declared = DECLARED[lang].findall(response.text)
+    # C# groups types by namespace; Python and TypeScript emit dependencies first (the model's order).
+    assert (sorted(declared) if lang == "csharp" else declared) == (sorted(expected) if lang == "csharp" else expected)
+    # The option as given is echoed, uncommented, in the header.
+    assert f"\nIncludeTypes: {include}\n" in response.text
+
+
+def test_include_types_braces_percent_encoded_as_in_the_audit(client: TestClient) -> None:
+    text = client.get("/types/python?IncludeTypes=%7BPatchAISession%7D.*").text
+    assert DECLARED["python"].findall(text) == PATCH_CLOSURE
+    assert "class PatchAISession(IReturn[AISessionInfo], IPatch):" in text
+
+
+def test_include_types_lists_mix_groups_and_names(client: TestClient) -> None:
+    # The comma inside the braces belongs to the group; the ones outside separate items.
+    text = client.get("/types/typescript", params={"IncludeTypes": "{GetAISession,DeleteAISession},NewAISession"}).text
+    assert DECLARED["typescript"].findall(text) == [
+        "EntityInfo",
+        "AISessionInfo",
+        "NewAISession",
+        "GetAISession",
+        "DeleteAISession",
+    ]
+    assert "\nIncludeTypes: {GetAISession,DeleteAISession},NewAISession\n" in text
+
+
+#: CSharpGenerator's option lines, in its order.
+CSHARP_OPTIONS = [
+    "GlobalNamespace",
+    "MakePartial",
+    "MakeVirtual",
+    "MakeInternal",
+    "MakeDataContractsExtensible",
+    "AddNullableAnnotations",
+    "AddReturnMarker",
+    "AddDescriptionAsComments",
+    "AddDataContractAttributes",
+    "AddIndexesToDataMembers",
+    "AddGeneratedCodeAttributes",
+    "AddResponseStatus",
+    "AddImplicitVersion",
+    "InitializeCollections",
+    "ExportValueTypes",
+    "IncludeTypes",
+    "ExcludeTypes",
+    "AddNamespaces",
+    "AddDefaultXmlNamespace",
+]
+
+
+def test_types_csharp_header_block(client: TestClient) -> None:
+    response = client.get("/types/csharp", params={"IncludeTypes": "PatchAISession.*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    header, rest = response.text.split("\n*/\n", 1)
+    lines = header.splitlines()
+    assert lines[0] == "/* Options:"
+    assert re.fullmatch(r"Date: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", lines[1])
+    assert lines[2].startswith("Version: ")
+    assert lines[3:6] == [
+        'Tip: To override a DTO option, remove "//" prefix before updating',
+        "BaseUrl: http://testserver",
+        "",
+    ]
+    options = lines[6:]
+    assert [line.lstrip("/").split(":", 1)[0] for line in options] == CSHARP_OPTIONS
+    # Only the option the request set loses its `//`.
+    assert [line for line in options if not line.startswith("//")] == ["IncludeTypes: PatchAISession.*"]
+    assert "//AddReturnMarker: True" in options and "//ExcludeTypes: " in options
+    assert rest.lstrip("\n").startswith("using System;\n")
+    assert "namespace Voice.Api.AI\n{" in rest and "GetAISession" not in rest
+    bare = client.get("/types/csharp?WithoutOptions=true").text
+    assert "Options:" not in bare and bare.startswith("using System;\n")
+
+
 def test_types_index_and_metadata(client: TestClient) -> None:
     links = client.get("/types").json()
     assert links["Python"] == "http://testserver/types/python"
@@ -241,6 +354,151 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerApiKey"]["scheme"] == "bearer" and schemes["basic"]["scheme"] == "basic"
     assert "responseStatus" in document["components"]["schemas"]["ErrorResponse"]["properties"]
+
+
+API_OPERATIONS = [op for op in OPERATIONS if not op.builtin]
+
+
+@pytest.mark.parametrize("op", API_OPERATIONS, ids=lambda op: op.name)
+def test_openapi_required_members_are_the_ones_the_service_rejects(
+    client: TestClient, world: World, op: Operation
+) -> None:
+    """Both directions: a member the document requires is refused when missing or empty (400
+    ArgumentNullException naming it), and an operation the document requires nothing of accepts
+    an empty request."""
+    document = client.get("/openapi.json").json()
+    schema = document["components"]["schemas"][op.request_type.__name__]
+    api = document["paths"][f"/api/{op.name}"][op.verb.lower()]
+    if op.verb in ("POST", "PATCH"):
+        declared = schema["required"]
+        for name in declared:
+            assert schema["properties"][name] == {
+                "description": schema["properties"][name]["description"],
+                "type": "string",
+                "minLength": 1,
+            }
+        assert api["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{op.request_type.__name__}"
+        }
+    else:
+        declared = [p["name"] for p in api.get("parameters", []) if p.get("required")]
+        assert schema["required"] == declared
+        for param in api.get("parameters", []):
+            if param.get("required"):
+                assert param["in"] == "query" and param["schema"] == {"type": "string", "minLength": 1}
+    assert declared == list(op.required)
+
+    def call(members: dict[str, str]) -> Response:
+        if op.verb in ("POST", "PATCH"):
+            return client.request(op.verb, f"/api/{op.name}", json=members, headers=world.admin)
+        return client.request(op.verb, f"/api/{op.name}", params=members, headers=world.admin)
+
+    for members in ({}, dict.fromkeys(declared, "")):
+        response = call(members)
+        if not declared:
+            assert response.status_code == 200, response.text
+            continue
+        assert response.status_code == 400, response.text
+        status = response.json()["responseStatus"]
+        assert status["errorCode"] == "ArgumentNullException"
+        assert [e["fieldName"] for e in status["errors"]] == declared[:1]
+
+
+def test_openapi_custom_routes_take_the_id_from_the_path(client: TestClient, world: World) -> None:
+    document = client.get("/openapi.json").json()
+    route = document["paths"]["/ai/sessions/{sessionId}"]
+    for verb in ("get", "patch", "delete"):
+        (param,) = route[verb]["parameters"]
+        assert (param["name"], param["in"], param["required"]) == ("sessionId", "path", True)
+    # The body of the custom PATCH need not repeat the id (the path overrides it), unlike /api's.
+    body = route["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == [] and set(body["properties"]) == {"sessionId", "purpose"}
+    assert body["xml"]["name"] == "PatchAISession"
+    assert document["components"]["schemas"]["PatchAISession"]["required"] == ["sessionId"]
+    # NewAISession's custom route has no variable: its body is the component, accountId required.
+    new = document["paths"]["/ai/sessions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert new == {"$ref": "#/components/schemas/NewAISession"}
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin).json()
+    patched = client.patch(f"/ai/sessions/{created['id']}", json={"purpose": "p"}, headers=world.admin)
+    assert patched.status_code == 200 and patched.json()["purpose"] == "p"
+    # And the metadata pages keep ServiceStack's Required column: Evo Voice declares no IsRequired.
+    page = client.get("/json/metadata?op=NewAISession").text
+    assert "<tr><td>AccountId</td><td>body</td><td>String</td><td>No</td>" in page
+
+
+def test_openapi_xml_names_are_the_roots_the_xml_codec_writes(client: TestClient, world: World) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def declared(path: str, verb: str, status: str) -> dict[str, str]:
+        ref = document["paths"][path][verb]["responses"][status]["content"]["application/xml"]["schema"]["$ref"]
+        return dict(schemas[ref.rsplit("/", 1)[1]]["xml"])
+
+    def root(response: Response) -> dict[str, str]:
+        assert response.headers["content-type"].startswith("application/xml"), response.text
+        namespace, _, name = ElementTree.fromstring(response.content).tag[1:].partition("}")
+        return {"name": name, "namespace": namespace}
+
+    xml = {**world.admin, "Accept": "application/xml"}
+    client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin)
+    listing = client.get("/ai/sessions", headers=xml)
+    # The generic's DataContract name, hash and all; not the JSON-Schema component name.
+    assert declared("/ai/sessions", "get", "200") == root(listing)
+    assert root(listing)["name"] == "ListResponseOfAISessionInfokPYUDTdt"
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=xml)
+    assert declared("/ai/sessions", "post", "200") == root(created)
+    missing = client.get("/ai/sessions/nope", headers=xml)
+    assert missing.status_code == 404
+    assert declared("/ai/sessions/{sessionId}", "get", "404") == root(missing)
+    # Request bodies too: the XML codec reads a body named as the document says.
+    new = schemas["NewAISession"]["xml"]
+    body = f'<{new["name"]} xmlns="{new["namespace"]}"><AccountId>{world.account_id}</AccountId></{new["name"]}>'
+    response = client.post("/ai/sessions", content=body, headers={**xml, "Content-Type": "application/xml"})
+    assert response.status_code == 200, response.text
+
+
+def test_openapi_list_bounds_are_the_service_limits(client: TestClient, world: World) -> None:
+    """The document bounds what SessionService.list refuses, so its edges are the service's."""
+    document = client.get("/openapi.json").json()
+    params = {p["name"]: p["schema"] for p in document["paths"]["/api/ListAISessions"]["get"]["parameters"]}
+    assert (params["page"]["minimum"], params["page"]["maximum"]) == (0, 2**31 - 1)
+    assert (params["countPerPage"]["minimum"], params["countPerPage"]["maximum"]) == (0, 1000)
+    fields = params["sortField"]["enum"]
+    assert fields == list(AISessionInfo.__struct_encode_fields__)
+    component = document["components"]["schemas"]["ListAISessions"]["properties"]
+    assert component["sortField"]["anyOf"] == [{"type": "string", "enum": fields}, {"type": "null"}]
+
+    def status(**query: str | int) -> int:
+        return client.get("/api/ListAISessions", params=query, headers=world.admin).status_code
+
+    assert (status(page=0), status(page=-1)) == (200, 400)
+    assert (status(countPerPage=0), status(countPerPage=1000)) == (200, 200)
+    assert (status(countPerPage=-1), status(countPerPage=1001)) == (400, 400)
+    assert all(status(sortField=field) == 200 for field in fields)
+    assert status(sortField="nope") == 400
+
+
+def test_openapi_api_routes_are_json_only(client: TestClient, world: World) -> None:
+    """`/api/{Op}` reads JSON whatever the Content-Type and answers JSON whatever the Accept, so
+    the document offers only JSON there; the custom routes keep every format."""
+    document = client.get("/openapi.json").json()
+    for op in API_OPERATIONS:
+        api = document["paths"][f"/api/{op.name}"][op.verb.lower()]
+        if "requestBody" in api:
+            assert list(api["requestBody"]["content"]) == ["application/json"]
+        for status, response in api["responses"].items():
+            if status not in ("204", "401", "403"):  # no body, or a text/plain one
+                assert list(response["content"]) == ["application/json"], (op.name, status)
+    assert len(document["paths"]["/ai/sessions"]["post"]["requestBody"]["content"]) == len(
+        [f for f in ("json", "xml", "jsv", "csv") if f in default_registry()]
+    )
+    xml = {**world.admin, "Accept": "application/xml", "Content-Type": "application/xml"}
+    body = f'<NewAISession xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI"><AccountId>{world.account_id}</AccountId></NewAISession>'
+    refused = client.post("/api/NewAISession", content=body, headers=xml)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("application/json")
+    assert refused.json()["responseStatus"]["errorCode"] == "SerializationException"
+    assert client.post("/ai/sessions", content=body, headers=xml).status_code == 200
 
 
 @pytest.mark.parametrize("fmt", REGISTERED)

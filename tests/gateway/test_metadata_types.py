@@ -60,9 +60,14 @@ def test_python_header_block_lists_the_options() -> None:
     ("include", "classes"),
     [
         (("PatchAISession.*",), ["EntityInfo", "AISessionInfo", "PatchAISession"]),
-        (("PatchAISession",), ["PatchAISession"]),
+        # A request alone brings its return type (ServiceStack) and that type's base (so it compiles).
+        (("PatchAISession",), ["EntityInfo", "AISessionInfo", "PatchAISession"]),
+        (("DeleteAISession",), ["DeleteAISession"]),
         (("AISessionInfo.*",), ["EntityInfo", "AISessionInfo"]),
-        (("{GetAISession}", "DeleteAISession"), ["GetAISession", "DeleteAISession"]),
+        (("{GetAISession}", "DeleteAISession"), ["EntityInfo", "AISessionInfo", "GetAISession", "DeleteAISession"]),
+        (("{PatchAISession}.*",), ["EntityInfo", "AISessionInfo", "PatchAISession"]),
+        (("Voice.Api/*",), None),
+        (("List*",), ["ListRequest", "ListResponse", "ListAISessions"]),
         (
             ("ListAISessions.*",),
             ["EntityInfo", "AISessionInfo", "SortOrders", "ListRequest", "ListResponse", "ListAISessions"],
@@ -70,10 +75,20 @@ def test_python_header_block_lists_the_options() -> None:
         (("*Nothing",), []),
     ],
 )
-def test_include_types(include: tuple[str, ...], classes: list[str]) -> None:
+def test_include_types(include: tuple[str, ...], classes: list[str] | None) -> None:
     text = generate_python(default_model(), TypesOptions(include_types=include, with_options=False))
     found = [line.split()[1].split("(")[0].rstrip(":") for line in text.splitlines() if line.startswith("class ")]
+    if classes is None:  # every type: the namespace prefix covers Voice.Api.AI too
+        classes = [t.name for t in default_model().ordered()]
+        assert len(classes) == 10
     assert found == classes
+
+
+def test_split_list_keeps_a_tag_group_whole() -> None:
+    from gateway.metadata.options import split_list
+
+    assert split_list(" A, {B,C}.*,,D ") == ("A", "{B,C}.*", "D")
+    assert split_list("") == ()
 
 
 def load_module(name: str, source: str, tmp_path: Path) -> ModuleType:
