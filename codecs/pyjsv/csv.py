@@ -95,7 +95,8 @@ def _table(records: Sequence[Any], columns: list[tuple[str, str]], case: HeaderC
 def _mapping_table(records: Sequence[Mapping[Any, Any]], neutralize: bool) -> str:
     # The header is the sorted union of every record's keys; missing keys give empty cells.
     keys = sorted({str(k) for record in records for k in record})
-    lines = [",".join(keys)]
+    # Keys are arbitrary text, unlike property names: escape them as cells are escaped.
+    lines = [",".join(_field(k) for k in keys)]
     for record in records:
         by_text = {str(k): v for k, v in record.items()}
         lines.append(",".join(_cell(by_text.get(k), neutralize) for k in keys))
@@ -299,6 +300,8 @@ _NESTED = (
 def _row(header: list[str], cells: list[str | None], scalar: set[str]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, cell in zip(header, cells, strict=False):
+        if not name:
+            continue
         # Nested members hold JSV; scalar members are the cell text itself.
         row[name] = cell if cell is None or name.lower() in scalar else parse(cell)
     return row
@@ -326,7 +329,8 @@ def loads(text: str, *, type: Any = Any) -> Any:
             # Scalars: one line is one row of values; several lines are one value each.
             values: list[Any] = _fields(records[0]) if len(records) == 1 else [_fields(r)[0] for r in records]
             return convert(values if item_type is not None else values[0], type)
-        header = [name.strip() for name in _fields(records[0]) if name is not None]
+        # An empty header cell (None) still holds its column's place; it names no member.
+        header = [(name or "").strip() for name in _fields(records[0])]
         scalar = plan[1] if plan is not None else {h.lower() for h in header}
         rows = [_row(header, _fields(line), scalar) for line in records[1:]]
         if target is Any:

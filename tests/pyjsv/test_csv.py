@@ -324,3 +324,20 @@ def test_splitting_time_grows_linearly_on_long_text(head: str, unit: str) -> Non
 
     small, large = timed(64 << 10), timed(640 << 10)
     assert large < max(small, 1e-4) * 40
+
+
+def test_an_empty_header_cell_keeps_the_columns_after_it_in_place() -> None:
+    assert pyjsv.csv.loads(",accountId\r\nx,y\r\n") == [{"accountId": "y"}]
+    assert pyjsv.csv.loads(",AccountId,,Purpose\r\nx,acc,z,p\r\n", type=_Pair) == _Pair(account_id="acc", purpose="p")
+
+
+class _Pair(msgspec.Struct, rename="camel"):
+    account_id: str | None = None
+    purpose: str | None = None
+
+
+def test_mapping_keys_are_escaped_in_the_header_and_read_back() -> None:
+    rows = [{"a\nb": "1", "c,d": "x", 'q"': "y"}]
+    text = pyjsv.csv.dumps(rows)
+    assert text.split("\r\n", 1)[0] == '"a\nb","c,d","q"""'
+    assert pyjsv.csv.loads(text) == rows
