@@ -35,16 +35,20 @@ class GatewayApp:
     def __init__(self, pages: Starlette, endpoint: Endpoint, page_paths: frozenset[str], store: SqliteStore) -> None:
         self.pages = pages
         self.endpoint = endpoint
-        self.page_paths = page_paths
+        #: Each page path by its lower-case form: ASP.NET matches paths case-insensitively, so
+        #: `/JSON/metadata` is the JSON page too. Operation paths never name a page in any case.
+        self.page_paths = {path.lower(): path for path in page_paths}
         self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan
             await self.pages(scope, receive, send)
-        elif scope["path"] not in self.page_paths:
+            return
+        page = self.page_paths.get(scope["path"].lower())
+        if page is None:
             await self.endpoint(scope, receive, send)
         else:
-            await self.pages(scope, receive, _vary_accept(send))
+            await self.pages({**scope, "path": page}, receive, _vary_accept(send))
 
 
 def _vary_accept(send: Send) -> Send:

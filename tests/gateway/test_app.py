@@ -21,3 +21,10 @@ def test_pages_vary_on_accept_like_every_answer(client: TestClient, path: str) -
 def test_operation_paths_and_their_errors_vary_on_accept(client: TestClient, world: World) -> None:
     for r in (client.get("/ai/sessions"), client.get("/ai/sessions", headers=world.user), client.get("/nope")):
         assert r.headers.get_list("vary") == ["Accept"], r.status_code
+
+
+def test_page_paths_match_in_any_case_as_aspnet_does(client: TestClient) -> None:
+    r = client.get("/JSON/Metadata?op=patchaisession")
+    assert r.status_code == 200 and "PatchAISession" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert client.get("/TYPES/python").status_code == 200
