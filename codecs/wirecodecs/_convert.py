@@ -96,7 +96,24 @@ def to_validation_error(exc: msgspec.ValidationError) -> ValidationError:
 
 def convert(value: Any, type: type[T]) -> T:
     """Convert decoded builtins into `type`, matching member names case-insensitively."""
+    normalised = _normalise(value, _plan_for(cast(Hashable, type)))
     try:
-        return msgspec.convert(_normalise(value, _plan_for(cast(Hashable, type))), type, strict=False)
+        return msgspec.convert(normalised, type, strict=False)
     except msgspec.ValidationError as exc:
-        raise to_validation_error(exc) from None
+        raise _every_field_error(normalised, type) or to_validation_error(exc) from None
+
+
+def _every_field_error(value: Any, type: Any) -> ValidationError | None:
+    """msgspec stops at the first bad member; ServiceStack lists each. On that (rare) path, convert
+    the members of a record one at a time to name every one that is wrong."""
+    if not isinstance(value, dict) or len(value) < 2 or not isinstance(mi.type_info(type), mi.StructType):
+        return None
+    errors: list[FieldError] = []
+    for key, item in value.items():
+        try:
+            msgspec.convert({key: item}, type, strict=False)
+        except msgspec.ValidationError as exc:
+            errors.extend(to_validation_error(exc).errors)
+    if len(errors) < 2:  # one wrong member (or none alone): the plain message says it best
+        return None
+    return ValidationError("; ".join(f"{e.message} at {e.path}" for e in errors), errors)

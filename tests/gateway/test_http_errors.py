@@ -174,3 +174,16 @@ def test_int32_bounds_hold_in_every_body_format(client: TestClient, world: World
     r = client.request("GET", f"/{fmt}/reply/ListAISessions", content=body, headers=world.admin)
     assert r.status_code == 400, r.text
     assert client.get("/ai/sessions?page=2147483647", headers=world.admin).status_code == 200
+
+
+def test_every_wrong_member_of_a_body_is_named(client: TestClient, world: World) -> None:
+    r = client.request(
+        "GET",
+        "/json/reply/ListAISessions",
+        content=b'{"page":"x","countPerPage":[1],"all":"maybe","sortField":"purpose"}',
+        headers=world.admin,
+    )
+    assert r.status_code == 400
+    errors = r.json()["responseStatus"]["errors"]
+    assert [e["fieldName"] for e in errors] == ["page", "countPerPage", "all"]
+    assert all(e["errorCode"] == "SerializationException" for e in errors)
