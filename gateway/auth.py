@@ -162,8 +162,10 @@ class AuthService:
         """The `Authenticate` operation: `/auth/credentials` signs in, `/auth/logout` signs out,
         `/auth` alone describes the current login."""
         provider = (request.provider or "").lower()
-        if ctx.verb == "GET" and provider not in ("", "logout"):
+        if ctx.verb == "GET" and (provider not in ("", "logout") or request.password):
             # AuthFeature.DefaultAllowGetAuthenticateRequests: a password in a URL ends up in logs.
+            # ServiceStack still lets `GET /auth?userName=…&password=…` sign in (an empty provider
+            # passes its check); that is the same password in the same URL, so it is refused too.
             raise NotSupported(
                 "GET Authenticate requests are disabled, to enable set AuthFeature.AllowGetAuthenticateRequests"
                 " = req => true"

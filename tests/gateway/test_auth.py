@@ -455,3 +455,14 @@ def test_unknown_provider_is_not_found_naming_it_as_sent(world: World) -> None:
     assert caught.value.status_code == 404
     assert caught.value.message == "No configuration was added for OAuth provider 'Twitter'"
     assert ctx.set_cookies == [] and logins(world) == 0
+
+
+@pytest.mark.parametrize("provider", [None, ""])
+def test_get_sign_in_without_a_provider_is_refused(world: World, provider: str | None) -> None:
+    # GET /auth?userName=admin&password=... : a password in a URL, which docs/auth.md says is refused.
+    auth, _ = make(world)
+    ctx = CallContext(None, verb="GET")
+    with pytest.raises(NotSupported):
+        run(auth.authenticate, Authenticate(provider=provider, user_name="admin", password=ADMIN_PASSWORD), ctx)
+    assert ctx.set_cookies == []
+    assert logins(world) == 0
