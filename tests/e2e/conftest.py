@@ -46,6 +46,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve_command(db_url: str, port: int, *serve_args: str) -> list[str]:
+    """`evo-gateway serve` on loopback, as the tests start it."""
+    return [
+        sys.executable,
+        "-m",
+        "gateway",
+        "--db",
+        db_url,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *serve_args,
+    ]
+
+
 @dataclass
 class LiveServer:
     base_url: str
@@ -62,19 +79,7 @@ def running_server(db_url: str, *serve_args: str) -> Iterator[str]:
     # Logs go to a file, not a pipe: an unread pipe fills up and stalls the server.
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "--db",
-                db_url,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *serve_args,
-            ],
+            serve_command(db_url, port, *serve_args),
             env=cli_env(),
             stdout=log,
             stderr=log,

@@ -6,32 +6,19 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
-from .conftest import cli, cli_env, free_port, running_server
+from .conftest import cli, cli_env, free_port, running_server, serve_command
 
 
 def _start(db_url: str, port: int, out: Path, err: Path, *extra: str) -> subprocess.Popen[bytes]:
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gateway",
-                "--db",
-                db_url,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *extra,
-            ],
+            serve_command(db_url, port, *extra),
             env=cli_env(),
             stdout=out_file,
             stderr=err_file,
