@@ -75,7 +75,7 @@ def create_app(
     closes the store it opened when the app shuts down."""
     settings = settings or Settings()
     owns_store = store is None
-    active_store = store if store is not None else open_store(settings.db_url)
+    active_store = store if store is not None else open_store(settings.db_url, owner=settings.owns_database)
     codecs = (
         registry if registry is not None else default_registry(csv_neutralize_formulas=settings.csv_neutralize_formulas)
     )

@@ -163,6 +163,7 @@ def _serve(args: argparse.Namespace) -> None:
         max_body_bytes=args.max_body_bytes,
         negotiation=args.negotiation,
         csv_neutralize_formulas=args.csv_neutralize_formulas,
+        owns_database=True,
     )
     # The app opens the store now, so a bad --db fails here with one line instead of inside uvicorn.
     app = create_app(settings)

@@ -22,3 +22,7 @@ class Settings:
     negotiation: str = "servicestack"
     #: Prefix CSV cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`) with `'`.
     csv_neutralize_formulas: bool = False
+    #: This instance is the only server of its database file (`serve` sets it): it takes the
+    #: file's serve lock, so a second server on the same file fails at start, and caches session
+    #: reads, which its own commits invalidate (docs/store.md).
+    owns_database: bool = False

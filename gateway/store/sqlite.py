@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -38,6 +40,7 @@ from .base import (
     UnknownUser,
     UserRecord,
 )
+from .cache import CommitCache
 from .migrations import MIGRATIONS
 from .writer import GroupCommitWriter
 
@@ -57,6 +60,24 @@ _PATCH_RETURNING = (
     " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
     " purpose, date_created, date_last_modified, created_by, last_modified_by"
 )
+
+
+_SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?"
+
+
+def _claim(path: str) -> int:
+    """Hold `<path>-serve.lock` exclusively for as long as the returned descriptor stays open."""
+    lock_path = f"{path}-serve.lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot open {lock_path!r}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreUnavailable(f"database {path!r} is already served by another evo-gateway process") from None
+    return fd
 
 
 def _new_id() -> str:
@@ -80,15 +101,34 @@ class SqliteStore:
     """`SessionStore` and `IdentityStore` over one SQLite file, plus the admin operations the CLI
     uses. Opening it creates the file if needed and applies pending migrations."""
 
-    def __init__(self, path: str, *, busy_timeout_seconds: float = 30.0) -> None:
+    def __init__(self, path: str, *, busy_timeout_seconds: float = 30.0, owner: bool = False) -> None:
+        """`owner`: this process serves the file and is its only writer of sessions (`serve`). It
+        takes the file's serve lock (a second owner fails with StoreUnavailable) and caches session
+        reads, which its own commits invalidate. Without it (the CLI, tests, tools) nothing is
+        cached, so any number of processes may share the file."""
         self.path = path
         self._busy_timeout = busy_timeout_seconds
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
-        self._migrate(self._connection())
-        self._writer = GroupCommitWriter(self._open)
+        self._owner_lock = _claim(path) if owner else None
+        self._sessions: CommitCache[str, SessionRecord] | None = CommitCache() if owner else None
+        try:
+            self._migrate(self._connection())
+        except BaseException:
+            self._release_owner_lock()
+            raise
+        self._writer = GroupCommitWriter(self._open, on_commit=self._committed)
+
+    def _committed(self) -> None:
+        if self._sessions is not None:
+            self._sessions.committed()
+
+    def _release_owner_lock(self) -> None:
+        if self._owner_lock is not None:
+            os.close(self._owner_lock)  # closing the descriptor drops the flock
+            self._owner_lock = None
 
     # --- connections and transactions ---
 
@@ -127,6 +167,8 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            if write:
+                self._committed()
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as exc:
@@ -169,6 +211,7 @@ class SqliteStore:
             connections, self._connections = self._connections, []
         for conn in connections:
             conn.close()
+        self._release_owner_lock()
 
     # --- admin operations (synchronous: the CLI and tests call them directly) ---
 
@@ -218,7 +261,7 @@ class SqliteStore:
     # --- SessionStore ---
 
     def _select_session(self, conn: sqlite3.Connection, session_id: str) -> SessionRecord | None:
-        row = conn.execute(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,)).fetchone()
+        row = conn.execute(_SELECT_SESSION, (session_id,)).fetchone()
         return None if row is None else _session(row)
 
     async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
@@ -239,8 +282,18 @@ class SqliteStore:
         return await self._writer.submit(work)
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        row = self._read(f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (session_id,))
-        return None if row is None else _session(row)
+        cache = self._sessions
+        if cache is None:
+            row = self._read(_SELECT_SESSION, (session_id,))
+            return None if row is None else _session(row)
+        record, generation = cache.get(session_id)
+        if record is None:
+            row = self._read(_SELECT_SESSION, (session_id,))
+            if row is None:
+                return None  # misses are not cached: unknown ids must not fill the cache
+            record = _session(row)
+            cache.put(session_id, record, generation)
+        return record
 
     async def patch_session(
         self, session_id: str, *, purpose: str | None, actor_id: str, now: str

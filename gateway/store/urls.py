@@ -21,6 +21,6 @@ def sqlite_path(url: str) -> str:
     return path
 
 
-def open_store(url: str) -> SqliteStore:
-    """Open (creating and migrating if needed) the store a URL names."""
-    return SqliteStore(sqlite_path(url))
+def open_store(url: str, *, owner: bool = False) -> SqliteStore:
+    """Open (creating and migrating if needed) the store a URL names; `owner` as SqliteStore's."""
+    return SqliteStore(sqlite_path(url), owner=owner)

@@ -70,8 +70,12 @@ def _as_store_error(exc: BaseException) -> BaseException:
 
 
 class GroupCommitWriter:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], *, on_commit: Callable[[], None] | None = None
+    ) -> None:
         self._connect = connect
+        #: Called on the writer thread after each COMMIT, before any caller hears of it.
+        self._on_commit = on_commit
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._closed = False
@@ -129,6 +133,8 @@ class GroupCommitWriter:
             except _JobFailed:
                 conn.execute("ROLLBACK")
                 outcomes = self._run_batch(conn, batch, isolated=True)
+            if self._on_commit is not None:
+                self._on_commit()
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

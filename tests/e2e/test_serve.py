@@ -132,3 +132,20 @@ def test_the_body_limit_is_1_mib_unless_configured(tmp_path: Path, serve_args: t
         assert over.status_code == 413 and over.json()["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
         listed = httpx.get(f"{base}/ai/sessions", headers=auth, timeout=10).json()
         assert listed["totalCount"] == 1  # the refused body created nothing
+
+
+def test_a_second_server_on_the_same_file_is_refused_but_the_cli_works_beside_it(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'owned.db'}"
+    cli(db_url, "accounts", "add", "Acme")
+    with running_server(db_url) as base:
+        second = subprocess.run(
+            serve_command(db_url, free_port()), capture_output=True, text=True, env=cli_env(), timeout=60
+        )
+        assert second.returncode == 1
+        assert second.stderr.strip().endswith("is already served by another evo-gateway process")
+        assert second.stderr.count("\n") == 1
+        # Seeding beside a running server still works: only `serve` takes the lock.
+        cli(db_url, "users", "add", "late", "--role", "SystemAdministrator")
+        key = cli(db_url, "apikeys", "create", "late")
+        r = httpx.get(f"{base}/ai/sessions", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert r.status_code == 200

@@ -246,3 +246,71 @@ def test_session_queries_select_the_record_fields_in_order(store: SqliteStore) -
             cursor.fetchall()
     finally:
         conn.close()
+
+
+def test_one_owner_per_file_and_others_may_still_open_it(db_path: str) -> None:
+    owner = SqliteStore(db_path, owner=True)
+    try:
+        with pytest.raises(StoreUnavailable, match="already served"):
+            SqliteStore(db_path, owner=True)
+        guest = SqliteStore(db_path)  # the CLI's kind of store: no lock, no cache
+        guest.add_account("Beside the server")
+        guest.close()
+    finally:
+        owner.close()
+    SqliteStore(db_path, owner=True).close()  # closing released the lock
+
+
+def test_the_owners_cached_reads_follow_its_writes(db_path: str) -> None:
+    store = SqliteStore(db_path, owner=True)
+    try:
+        account = store.add_account("Acme")
+
+        async def scenario() -> None:
+            created = await store.create_session(account_id=account.id, purpose="first", actor_id="u", now=NOW)
+            assert (await store.get_session(created.id)) == created
+            assert (await store.get_session(created.id)) is (await store.get_session(created.id))  # cached
+            for n in range(20):
+                await store.patch_session(created.id, purpose=f"p{n}", actor_id="u", now=LATER)
+                got = await store.get_session(created.id)
+                assert got is not None and got.purpose == f"p{n}"
+            assert await store.delete_session(created.id)
+            assert (await store.get_session(created.id)) is None
+            assert (await store.get_session("unknown")) is None
+
+        anyio.run(scenario)
+    finally:
+        store.close()
+
+
+def test_the_owners_reads_racing_writes_from_threads_never_go_back(db_path: str) -> None:
+    store = SqliteStore(db_path, owner=True)
+    account = store.add_account("Acme")
+    created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="0", actor_id="u", now=NOW))
+    stop = threading.Event()
+    errors: list[str] = []
+
+    def reader() -> None:
+        async def loop() -> None:
+            while not stop.is_set():
+                before = acknowledged[0]
+                got = await store.get_session(created.id)
+                if got is None or int(got.purpose or "0") < before:
+                    errors.append(f"read {got} after {before} was acknowledged")
+
+        anyio.run(loop)
+
+    acknowledged = [0]
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        for n in range(1, 200):
+            anyio.run(functools.partial(store.patch_session, created.id, purpose=str(n), actor_id="u", now=LATER))
+            acknowledged[0] = n
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+        store.close()
+    assert errors == []
