@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,16 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in parts if part.strip())
 
 
+_UNSAFE = re.compile(r"[^\x20-\x7e]|[\"'`\\]")
+
+
+def _inert(value: str) -> str:
+    """A request-supplied value made safe to print inside the header comment of generated source:
+    no line breaks or quotes (which could end a Python docstring and start code) and no `*/`
+    (which would end the TypeScript and C# comment). Type names and URLs never need them."""
+    return _UNSAFE.sub("", value).replace("*/", "* /")
+
+
 def header_lines(options: TypesOptions, prefix: str, entries: Sequence[tuple[str, str]]) -> list[str]:
     """ServiceStack's options block body: Date, Version, Tip, BaseUrl, a blank line, then one line per
     option, commented out with `prefix` unless the request set it."""
@@ -62,10 +73,10 @@ def header_lines(options: TypesOptions, prefix: str, entries: Sequence[tuple[str
         f"Date: {date.strftime('%Y-%m-%d %H:%M:%S')}",
         f"Version: {__version__}",
         f'Tip: To override a DTO option, remove "{prefix}" prefix before updating',
-        f"BaseUrl: {options.base_url}",
+        f"BaseUrl: {_inert(options.base_url)}",
         "",
     ]
     for name, value in entries:
         mark = "" if name.lower() in options.given else prefix
-        lines.append(f"{mark}{name}: {value}")
+        lines.append(f"{mark}{name}: {_inert(value)}")
     return lines

@@ -28,3 +28,15 @@ def test_page_paths_match_in_any_case_as_aspnet_does(client: TestClient) -> None
     assert r.status_code == 200 and "PatchAISession" in r.text
     assert r.headers["content-type"].startswith("text/html")
     assert client.get("/TYPES/python").status_code == 200
+
+
+def test_query_options_cannot_break_out_of_the_generated_header_comment(client: TestClient) -> None:
+    import ast
+
+    python = client.get("/types/python", params={"IncludeTypes": 'a"""\nimport os\n"""', "BaseUrl": "x"}).text
+    tree = ast.parse(python)  # still valid Python ...
+    assert not any(isinstance(node, ast.Import) and node.names[0].name == "os" for node in tree.body)  # ... inert
+    typescript = client.get("/types/typescript", params={"IncludeTypes": "a*/\nalert(1)//"}).text
+    assert typescript.index("alert(1)") < typescript.index("*/")  # inside the comment that closes after it
+    csharp = client.get("/types/csharp", params={"IncludeTypes": "a*/\nclass X {}//"}).text
+    assert csharp.index("class X") < csharp.index("*/")
