@@ -13,7 +13,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from starlette.formparsers import MultiPartException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 from wirecodecs import CodecRegistry, DecodeError, ValidationError
@@ -126,6 +126,11 @@ async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
             raise SerializationError("Could not read the form body: it is not UTF-8") from None
         return flatten_params(parse_qsl(text, keep_blank_values=True))
 
+    # Starlette's parser takes a body cut off before its closing delimiter as complete (the torn
+    # part just vanishes); a request that lost its end must not bind half its fields.
+    boundary = _boundary(incoming.content_type or "")
+    if boundary and b"--" + boundary.encode("latin-1") + b"--" not in body:
+        raise SerializationError("Could not read the multipart/form-data body: it has no closing boundary")
     # multipart: replay the already-read (size-checked) body into Starlette's parser.
     sent = False
 
@@ -144,6 +149,14 @@ async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
         return flatten_params((k, v) for k, v in form.multi_items() if isinstance(v, str))
     finally:
         await form.close()
+
+
+def _boundary(content_type: str) -> str | None:
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "boundary":
+            return value.strip().strip('"') or None
+    return None
 
 
 def _serialization_error(exc: DecodeError, content_type: str, type_name: str) -> SerializationError:
@@ -183,7 +196,11 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The endpoint as an ASGI app (what GatewayApp calls for every operation request)."""
-        response = await self.handle(Request(scope, receive))
+        try:
+            response = await self.handle(Request(scope, receive))
+        except ClientDisconnect:  # the client left mid-body: there is nobody to answer
+            log.info("client disconnected before its request body ended: %s", scope.get("path"))
+            return
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -244,6 +261,8 @@ class Endpoint:
             return reply.forbidden(exc.role)
         except ServiceError as exc:
             return self._error(reply, exc)
+        except ClientDisconnect:
+            raise
         except StoreUnavailable as exc:
             log.error("store unavailable on %s %s: %s", method, info.path, exc)
             return self._error(reply, ServiceUnavailable("The data store is unavailable; try again later."))

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import codecs
+from typing import Any, TypeVar, cast, get_origin
 
 import msgspec
 import pyjsv
@@ -85,7 +86,10 @@ class CsvCodec:
 
     def decode(self, data: bytes, type: type[T]) -> T:
         try:
-            text = data.decode("utf-8")
+            # A byte-order mark (what spreadsheets write first) is no part of the first header.
+            text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+            if get_origin(type) is list:  # a batch: one record per row
+                return cast(T, pyjsv.csv.loads(text, type=type) or [])
             table = _table_member(type)
             if table is not None:
                 item_type = table[1] if table[1] is not None else Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from typing import Any, TypeVar
 
 import msgspec
@@ -32,7 +33,8 @@ class JsonCodec:
 
     def decode_untyped(self, data: bytes) -> Any:
         try:
-            return msgspec.json.decode(data)
+            # ServiceStack reads bodies as text, which drops a leading byte-order mark.
+            return msgspec.json.decode(data.removeprefix(codecs.BOM_UTF8))
         except msgspec.DecodeError as exc:
             raise DecodeError(str(exc)) from None
         except RecursionError:

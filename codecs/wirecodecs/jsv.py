@@ -3,6 +3,7 @@ default), strings quoted only when they must be."""
 
 from __future__ import annotations
 
+import codecs
 from typing import Any, TypeVar
 
 import pyjsv
@@ -26,7 +27,8 @@ class JsvCodec:
 
     def decode(self, data: bytes, type: type[T]) -> T:
         try:
-            return pyjsv.decode(data, type=type)
+            # ServiceStack reads bodies as text, which drops a leading byte-order mark.
+            return pyjsv.decode(data.removeprefix(codecs.BOM_UTF8), type=type)
         except pyjsv.DecodeError as exc:
             if exc.path and exc.path != "$":
                 path = exc.path.removeprefix("$").removeprefix(".")

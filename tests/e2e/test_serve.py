@@ -149,3 +149,26 @@ def test_a_second_server_on_the_same_file_is_refused_but_the_cli_works_beside_it
         key = cli(db_url, "apikeys", "create", "late")
         r = httpx.get(f"{base}/ai/sessions", headers={"Authorization": f"Bearer {key}"}, timeout=10)
         assert r.status_code == 200
+
+
+def test_a_client_that_leaves_mid_body_is_no_server_error(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'gone.db'}"
+    cli(db_url, "accounts", "add", "Acme")
+    port = free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    process = _start(db_url, port, out, err)
+    try:
+        head = b"PATCH /ai/sessions/x HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(head + b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"pur\r\nzz\r\n')  # a bad chunk
+            conn.recv(65536)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(head + b'Content-Length: 50\r\n\r\n{"pur')
+            time.sleep(0.3)  # then hang up with 45 bytes owed
+        time.sleep(0.5)
+        assert httpx.get(f"http://127.0.0.1:{port}/ai/sessions", timeout=10).status_code == 401  # still serving
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    logs = err.read_text()
+    assert "ERROR" not in logs and "Traceback" not in logs, logs

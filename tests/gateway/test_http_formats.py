@@ -169,3 +169,30 @@ def test_an_enum_number_out_of_range_is_a_field_error(client: TestClient, world:
     r = client.request("GET", "/json/reply/ListAISessions", content=b'{"sortOrder":7}', headers=world.admin)
     assert r.status_code == 400
     assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "sortOrder"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("text/csv", b"\xef\xbb\xbfPurpose\r\nbom\r\n"),
+        ("application/json", b'\xef\xbb\xbf{"purpose":"bom"}'),
+        ("application/jsv", b"\xef\xbb\xbf{purpose:bom}"),
+        ("application/xml", b"\xef\xbb\xbf<PatchAISession><Purpose>bom</Purpose></PatchAISession>"),
+    ],
+)
+def test_a_byte_order_mark_before_the_body_is_ignored(
+    client: TestClient, world: World, session_id: str, content_type: str, body: bytes
+) -> None:
+    r = client.patch(
+        f"/ai/sessions/{session_id}?format=json", content=body, headers={**world.admin, "Content-Type": content_type}
+    )
+    assert r.status_code == 200 and r.json()["purpose"] == "bom"
+
+
+def test_a_csv_batch_is_one_request_per_row(client: TestClient, world: World, session_id: str) -> None:
+    other = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin).json()["id"]
+    body = f"SessionId,Purpose\r\n{session_id},one\r\n{other},two\r\n".encode()
+    r = client.post("/csv/reply/PatchAISession[]", content=body, headers=world.admin)
+    assert r.status_code == 200 and r.headers["x-autobatch-completed"] == "2"
+    rows = pyjsv.csv.loads(r.text)
+    assert [(row["Id"], row["Purpose"]) for row in rows] == [(session_id, "one"), (other, "two")]
