@@ -53,6 +53,13 @@ def _name(text: str) -> str:
     return text
 
 
+def _user_name(text: str) -> str:
+    name = _name(text)
+    if ":" in name:  # HTTP Basic splits user:password at the first colon (RFC 7617)
+        raise argparse.ArgumentTypeError(f"a user name must not contain ':' (Basic auth could not carry it): {text!r}")
+    return name
+
+
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -92,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     add_user = users.add_parser("add", help="create a user; prints its id")
-    add_user.add_argument("name", type=_name)
+    add_user.add_argument("name", type=_user_name)
     add_user.add_argument("--role", action="append", type=_name, default=[], help="grant a role (repeatable)")
     add_user.add_argument(
         "--password-stdin", action="store_true", help="read the user's password from the first line of stdin"

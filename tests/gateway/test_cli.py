@@ -99,6 +99,7 @@ def test_unreachable_database_is_one_line_and_exit_1(url: str) -> None:
         ("accounts", "add", ""),
         ("accounts", "add", "   "),
         ("users", "add", "two\nlines"),
+        ("users", "add", "a:b"),
         ("users", "add", "ok", "--role", ""),
         ("serve", "--port", "99999"),
         ("serve", "--port", "http"),
