@@ -105,7 +105,8 @@ def _convert_param(member: _Member, text: str) -> Any:
             return _enum_value(member.target, text)
         if member.target is str:  # most members: nothing to convert
             return text
-        return msgspec.convert(text, member.type, strict=False)
+        # .NET parses numbers and booleans with surrounding white space allowed (`?page=%201`).
+        return msgspec.convert(text.strip(), member.type, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
         message = str(exc).split(" - at ", 1)[0]
         raise ValidationError(f"{message} at {member.wire_name}", [FieldError(member.wire_name, message)]) from None

@@ -160,7 +160,9 @@ def _boundary(content_type: str) -> str | None:
 
 
 def _serialization_error(exc: DecodeError, content_type: str, type_name: str) -> SerializationError:
-    message = f"Could not deserialize '{content_type}' request using {type_name}: {exc}"
+    # Query and form values are bound, not deserialized: say where the bad value came from.
+    source = f"'{content_type}' request" if content_type else "request parameters"
+    message = f"Could not deserialize {source} using {type_name}: {exc}"
     errors = []
     if isinstance(exc, ValidationError):
         errors = [

@@ -43,3 +43,8 @@ def test_bad_values_name_every_field() -> None:
 
 def test_duplicate_keys_are_joined_with_commas() -> None:
     assert flatten_params([("a", "1"), ("b", "2"), ("a", "3")]) == {"a": "1,3", "b": "2"}
+
+
+def test_numbers_and_booleans_in_params_may_carry_white_space() -> None:
+    bound = overlay(ListAISessions(), {"page": " 2 ", "all": "true "})
+    assert bound.page == 2 and bound.all is True
