@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import codecs
+from types import GenericAlias
 from typing import Any, TypeVar, cast, get_origin
 
 import msgspec
@@ -97,7 +98,7 @@ class CsvCodec:
                 return type(**{table[0]: rows})
             # A record is a header and one row. More rows would be other records this type has no
             # room for: refuse them rather than keep the first and drop the rest unseen.
-            records: list[T] = pyjsv.csv.loads(text, type=list[type]) or []  # type: ignore[valid-type]
+            records: list[T] = pyjsv.csv.loads(text, type=GenericAlias(list, (type,))) or []
             if len(records) > 1:
                 raise DecodeError(f"a {type.__name__} CSV document is a header and one row, not {len(records)} rows")
             return records[0] if records else type()
