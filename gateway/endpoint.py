@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
-from wirecodecs import CodecRegistry, DecodeError, ValidationError
+from wirecodecs import Codec, CodecRegistry, DecodeError, ValidationError
 
 from .auth import AuthService, Credentials
 from .binding import flatten_params, overlay
@@ -34,7 +34,7 @@ from .errors import (
 from .negotiation import FORM_MEDIA_TYPES, NegotiationInput, Negotiator
 from .operations import Handlers
 from .responses import Reply
-from .routing import RouteKind, RouteMatch, Router, split_suffix
+from .routing import PathInfo, RouteKind, RouteMatch, Router, split_suffix
 from .store.base import StoreUnavailable
 
 __all__ = ["Endpoint"]
@@ -219,20 +219,7 @@ class Endpoint:
             routing_error = exc
         content_type = incoming.content_type
         callback = incoming.param("callback")
-        negotiation = NegotiationInput(
-            path=info.path,
-            suffix_format=info.suffix_format,
-            route_kind=match.kind if match else None,
-            query_format=incoming.param("format"),
-            has_callback=callback is not None,
-            accept=incoming.accept,
-            content_type=content_type,
-        )
-        try:
-            codec = self._negotiator.response_codec(negotiation)
-        except NotAcceptable as exc:
-            # Nothing the client accepts is available: say so in JSON, as DRF does with its first renderer.
-            codec, routing_error = self._json, routing_error or exc
+        codec, refusal = self._negotiate(incoming, info, match, callback)
         reply = Reply(
             codec,
             callback=callback,
@@ -249,12 +236,16 @@ class Endpoint:
                 form = await _read_form(incoming, body)
                 override = _lookup(form, "X-Http-Method-Override")
                 if override and override.upper() != method:
+                    # The request is another operation now: route, negotiate and describe it anew.
                     method = reply.method = override.upper()
                     match, routing_error = None, None
                     match = self._router.match(method, info.path)
-                    reply.operation_name = match.operation.name
+                    codec, refusal = self._negotiate(incoming, info, match, callback)
+                    reply = reply.with_codec(codec, operation_name=match.operation.name)
             if routing_error is not None:
                 raise routing_error
+            if refusal is not None:
+                raise refusal
             assert match is not None
             return await self._run(incoming, match, reply, info.suffix_format, body, form)
         except AuthRequired:
@@ -271,6 +262,25 @@ class Endpoint:
         except Exception as exc:  # the last line of defence: log it, answer in the caller's format
             log.exception("unhandled error on %s %s", method, info.path)
             return reply.error(ResponseStatus(error_code=type(exc).__name__, message=str(exc)), 500)
+
+    def _negotiate(
+        self, incoming: Incoming, info: PathInfo, match: RouteMatch | None, callback: str | None
+    ) -> tuple[Codec, NotAcceptable | None]:
+        """The response codec, or JSON and the 406 to answer with (strict mode only)."""
+        negotiation = NegotiationInput(
+            path=info.path,
+            suffix_format=info.suffix_format,
+            route_kind=match.kind if match else None,
+            query_format=incoming.param("format"),
+            has_callback=callback is not None,
+            accept=incoming.accept,
+            content_type=incoming.content_type,
+        )
+        try:
+            return self._negotiator.response_codec(negotiation), None
+        except NotAcceptable as exc:
+            # Nothing the client accepts is available: say so in JSON, as DRF does with its first renderer.
+            return self._json, exc
 
     def _error(self, reply: Reply, exc: ServiceError, headers: dict[str, str] | None = None) -> Response:
         extra = dict(headers or {})

@@ -70,12 +70,14 @@ def quality(ranges: list[MediaRange], media_type: str) -> float:
 def served_quality(ranges: list[MediaRange], media_type: str, aliases: list[str]) -> float:
     """The q of a response labelled `media_type` whose content the client may also name by an alias.
 
-    Only the label's own ranges count when any matches it, so `application/json;q=0` refuses JSON
-    even beside `text/*` (which would match the alias `text/json`). Otherwise an alias counts only
-    when the client names it exactly: `Accept: text/jsv` asks for JSV, `text/*` does not.
+    The most specific range that matches the label, or that names an alias exactly, gives the q (the
+    label wins a tie). So `text/xml, */*;q=0.5` gives XML 1 through its alias, `application/json;q=0`
+    refuses JSON even beside `text/*` (a wildcard never reaches an alias), and `text/*` alone gives
+    JSON nothing through `text/json`.
     """
-    own = best_range(ranges, media_type)
-    if own is not None:
-        return own.q
-    named = [r.q for alias in aliases for r in ranges if r.specificity == 2 and r.matches(alias)]
-    return max(named, default=0.0)
+    best = best_range(ranges, media_type)
+    for alias in aliases:
+        for r in ranges:
+            if r.specificity == 2 and r.matches(alias) and (best is None or best.specificity < 2):
+                best = r
+    return best.q if best is not None else 0.0

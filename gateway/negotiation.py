@@ -13,7 +13,7 @@ from typing import NamedTuple, Protocol
 from wirecodecs import Codec, CodecRegistry
 
 from .errors import NotAcceptable, UnsupportedMediaType
-from .mediatypes import parse_accept, quality, served_quality
+from .mediatypes import MediaRange, parse_accept, served_quality
 from .routing import RouteKind
 
 __all__ = [
@@ -124,6 +124,10 @@ class ServiceStackNegotiator:
         return self._registry.by_media_type(content_type)
 
 
+def _served_quality(ranges: list[MediaRange], codec: Codec) -> float:
+    return served_quality(ranges, codec.media_type, [t for t in codec.media_types if t != codec.media_type])
+
+
 class StrictNegotiator:
     """RFC 9110 negotiation: q-values and wildcards count, 406 and 415 are real answers.
 
@@ -145,7 +149,7 @@ class StrictNegotiator:
         ranges = parse_accept(list(request.accept))
         fixed = self._explicit(request)
         if fixed is not None:
-            if ranges and quality(ranges, fixed.media_type) == 0.0:
+            if ranges and _served_quality(ranges, fixed) == 0.0:
                 raise NotAcceptable(self._available())
             return fixed
         if not ranges:
@@ -153,8 +157,7 @@ class StrictNegotiator:
         best: Codec | None = None
         best_q = 0.0
         for codec in self._registry:  # registration order breaks ties: JSON first
-            aliases = [t for t in codec.media_types if t != codec.media_type]
-            q = served_quality(ranges, codec.media_type, aliases)
+            q = _served_quality(ranges, codec)
             if q > best_q:
                 best, best_q = codec, q
         if best is None:

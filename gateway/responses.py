@@ -26,7 +26,7 @@ def sanitize_callback(name: str) -> str:
 class Reply:
     """Everything the rendering needs to know about the request it answers."""
 
-    __slots__ = ("callback", "codec", "debug", "method", "operation_name", "path", "query_string")
+    __slots__ = ("_raw_callback", "callback", "codec", "debug", "method", "operation_name", "path", "query_string")
 
     def __init__(
         self,
@@ -44,10 +44,23 @@ class Reply:
         self.debug = debug
         # Only JSON is wrapped: a `.xml` suffix outranks `?callback=`, and `cb(<?xml …>)` is no script.
         self.callback = sanitize_callback(callback) if callback and codec.format == "json" else None
+        self._raw_callback = callback
         self.method = method
         self.path = path
         self.query_string = query_string
         self.operation_name = operation_name
+
+    def with_codec(self, codec: Codec, *, operation_name: str | None) -> Reply:
+        """The same request answered with another codec, for another operation."""
+        return Reply(
+            codec,
+            callback=self._raw_callback,
+            method=self.method,
+            path=self.path,
+            query_string=self.query_string,
+            operation_name=operation_name,
+            debug=self.debug,
+        )
 
     def _headers(self, *, encoded: bool = True) -> dict[str, str]:
         headers = {"Vary": "Accept"}

@@ -98,3 +98,30 @@ def test_servicestack_mode_never_406_or_415(client: TestClient, world: World) ->
         f"/ai/sessions/{sid}", content=b"purpose: x", headers={**world.admin, "Content-Type": "application/yaml"}
     )
     assert r.status_code == 200 and r.json()["purpose"] == "original"
+
+
+def test_strict_406_holds_when_a_form_overrides_the_verb(strict: TestClient, world: World) -> None:
+    sid = new_session(strict, world, purpose="original")["id"]
+    r = strict.post(
+        f"/ai/sessions/{sid}",
+        data={"X-Http-Method-Override": "PATCH", "purpose": "changed"},
+        headers={**world.admin, "Accept": "image/png"},
+    )
+    assert r.status_code == 406
+    assert strict.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "original"
+
+
+@pytest.mark.parametrize(
+    ("accept", "path", "expected"),
+    [
+        # An alias named exactly outranks a wildcard that reaches the codec's own type.
+        ("text/xml, */*;q=0.5", "/ai/sessions/{sid}", "application/xml"),
+        ("text/jsv;q=0.9, application/*;q=0.1", "/ai/sessions/{sid}", "application/jsv"),
+        # An explicit format is acceptable when the client names it by an alias.
+        ("text/xml", "/xml/reply/GetAISession?sessionId={sid}", "application/xml"),
+    ],
+)
+def test_strict_exact_aliases_count(strict: TestClient, world: World, accept: str, path: str, expected: str) -> None:
+    sid = new_session(strict, world)["id"]
+    r = strict.get(path.format(sid=sid), headers={**world.admin, "Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"] == expected
