@@ -14,7 +14,7 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
 from msgspec import NODEFAULT
-from wirecodecs import FieldError, ValidationError
+from wirecodecs import FieldError, ValidationError, enum_lookup
 
 from .dtos import Dto
 
@@ -87,12 +87,10 @@ def _parse_list(text: str) -> list[str]:
 
 
 def _enum_value(enum_type: type[enum.Enum], text: str) -> Any:
-    # ServiceStack parses enum names case-insensitively, and numbers too (members numbered 0, 1, …
-    # in declaration order, as a .NET enum without explicit values); the body codecs do the same.
-    lowered = text.strip().lower()
-    for number, member in enumerate(enum_type):
-        if lowered in (member.name.lower(), str(member.value).lower(), str(number)):
-            return member
+    # The same table every body codec binds enums by (ServiceStack.Text's rules).
+    member = enum_lookup(enum_type).get(text.strip().lower())
+    if member is not None:
+        return member
     raise ValueError(f"Expected one of {', '.join(str(m.value) for m in enum_type)}, got '{text}'")
 
 

@@ -1,6 +1,6 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
-from ._convert import convert
+from ._convert import convert, enum_lookup
 from .base import Codec, encode_declared
 from .csv import CsvCodec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
@@ -25,6 +25,7 @@ __all__ = [
     "convert",
     "default_registry",
     "encode_declared",
+    "enum_lookup",
 ]
 
 

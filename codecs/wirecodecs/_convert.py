@@ -4,9 +4,10 @@ and ends here, so validation lives in one place (msgspec.convert)."""
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Hashable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar, cast
 
 import msgspec
@@ -14,7 +15,7 @@ from msgspec import inspect as mi
 
 from .errors import FieldError, ValidationError
 
-__all__ = ["convert", "to_validation_error"]
+__all__ = ["convert", "enum_lookup", "to_validation_error"]
 
 T = TypeVar("T")
 
@@ -47,15 +48,25 @@ def _plan(info: mi.Type) -> _Plan:
         subs = [p for p in (_plan(t) for t in info.types) if p is not None]
         return subs[0] if len(subs) == 1 else None
     if isinstance(info, mi.EnumType):
-        # ServiceStack.Text parses enums by name ignoring case, or by their number (a .NET enum
-        # without explicit values numbers its members 0, 1, … in declaration order).
-        members: dict[str, Any] = {}
-        for number, member in enumerate(info.cls):
-            members.setdefault(member.name.lower(), member.value)
-            members.setdefault(str(member.value).lower(), member.value)
-            members.setdefault(str(number), member.value)
-        return ("enum", members)
+        return ("enum", {text: member.value for text, member in enum_lookup(info.cls).items()})
     return None
+
+
+@cache
+def enum_lookup(cls: type[enum.Enum]) -> dict[str, enum.Enum]:
+    """The texts that name each member, as ServiceStack.Text parses enums (and pyjsv does): the name
+    in any case, else the value, else, for enums whose values are not numbers, the declaration
+    position (a .NET enum without explicit values numbers its members 0, 1, …). Earlier kinds win."""
+    members = list(cls)
+    table: dict[str, enum.Enum] = {}
+    for member in members:
+        table.setdefault(member.name.lower(), member)
+    for member in members:
+        table.setdefault(str(member.value).lower(), member)
+    if not any(isinstance(m.value, int) for m in members):
+        for number, member in enumerate(members):
+            table.setdefault(str(number), member)
+    return table
 
 
 def _normalise(value: Any, plan: _Plan) -> Any:
@@ -103,6 +114,10 @@ def convert(value: Any, type: type[T]) -> T:
         raise _every_field_error(normalised, type) or to_validation_error(exc) from None
 
 
+def _is_about(path: str, key: str) -> bool:
+    return path == key or path.startswith((f"{key}.", f"{key}["))
+
+
 def _every_field_error(value: Any, type: Any) -> ValidationError | None:
     """msgspec stops at the first bad member; ServiceStack lists each. On that (rare) path, convert
     the members of a record one at a time to name every one that is wrong."""
@@ -113,7 +128,11 @@ def _every_field_error(value: Any, type: Any) -> ValidationError | None:
         try:
             msgspec.convert({key: item}, type, strict=False)
         except msgspec.ValidationError as exc:
-            errors.extend(to_validation_error(exc).errors)
+            # Alone, a member also fails for every *other* required member it lacks: keep only
+            # what is said about this one.
+            errors.extend(
+                e for e in to_validation_error(exc).errors if e.path == key or e.path.startswith((f"{key}.", f"{key}["))
+            )
     if len(errors) < 2:  # one wrong member (or none alone): the plain message says it best
         return None
     return ValidationError("; ".join(f"{e.message} at {e.path}" for e in errors), errors)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import enum
+
 import msgspec
 import pytest
 from wirecodecs import DecodeError, JsonCodec, ValidationError
@@ -57,3 +59,35 @@ def test_decoded_round_trip_is_identity() -> None:
     info = AISessionInfo(account_id="a", account_name="n", purpose="p:1,{x}", id="i")
     assert codec.decode(codec.encode(info), AISessionInfo) == info
     assert msgspec.json.decode(codec.encode(info))["purpose"] == "p:1,{x}"
+
+
+class _Required(msgspec.Struct):
+    a: int
+    b: int
+    c: int = 0
+
+
+def test_every_wrong_member_is_named_and_only_those() -> None:
+    codec = JsonCodec()
+    with pytest.raises(ValidationError) as info:
+        codec.decode(b'{"a":"x","b":1,"c":"y"}', _Required)
+    assert [e.path for e in info.value.errors] == ["a", "c"]  # not "b", not a made-up "missing a"
+    with pytest.raises(ValidationError) as info:
+        codec.decode(b'{"a":"x","b":1}', _Required)
+    assert [e.path for e in info.value.errors] == ["a"]
+
+
+class _Numbered(enum.IntEnum):
+    A = 1
+    B = 0
+
+
+def test_int_enums_bind_by_value_never_by_position_in_every_text_format() -> None:
+    from wirecodecs import JsvCodec
+
+    class Holder(msgspec.Struct):
+        value: _Numbered = _Numbered.A
+
+    assert JsonCodec().decode(b'{"value":0}', Holder).value is _Numbered.B
+    assert JsonCodec().decode(b'{"value":"b"}', Holder).value is _Numbered.B
+    assert JsvCodec().decode(b"{value:0}", Holder).value is _Numbered.B
