@@ -12,6 +12,7 @@ from types import GenericAlias
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from python_multipart.multipart import parse_options_header
 from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -67,7 +68,7 @@ class Incoming:
     request that does little else, that showed up as a fifth of the gateway's own time.
     """
 
-    __slots__ = ("accept", "content_type", "headers", "http1", "path", "query", "query_string", "request")
+    __slots__ = ("_lowered", "accept", "content_type", "headers", "http1", "path", "query", "query_string", "request")
 
     def __init__(self, request: Request) -> None:
         scope = request.scope
@@ -92,10 +93,18 @@ class Incoming:
             flatten_params(parse_qsl(self.query_string, keep_blank_values=True)) if self.query_string else {}
         )
         self.content_type: str | None = headers.get("content-type")
+        self._lowered: dict[str, str] | None = None
 
     def param(self, name: str) -> str | None:
         """A query parameter by name, case-insensitively, as ASP.NET's QueryString reads it."""
-        return _lookup(self.query, name)
+        value = self.query.get(name)
+        if value is None and self.query:
+            if self._lowered is None:  # built once, on the first miss, for the request's switches
+                self._lowered = {}
+                for key, item in self.query.items():
+                    self._lowered.setdefault(key.lower(), item)
+            value = self._lowered.get(name.lower())
+        return value
 
     @property
     def cookies(self) -> Mapping[str, str]:
@@ -121,15 +130,16 @@ async def _read_body(incoming: Incoming, limit: int) -> bytes:
 async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
     if _bare(incoming.content_type) == "application/x-www-form-urlencoded":
         try:
-            text = body.decode("utf-8")  # browsers send the page's charset; ServiceStack reads UTF-8
+            # Browsers send the page's charset; ServiceStack reads UTF-8, raw or percent-encoded.
+            text = body.decode("utf-8")
+            return flatten_params(parse_qsl(text, keep_blank_values=True, errors="strict"))
         except UnicodeDecodeError:
             raise SerializationError("Could not read the form body: it is not UTF-8") from None
-        return flatten_params(parse_qsl(text, keep_blank_values=True))
 
     # Starlette's parser takes a body cut off before its closing delimiter as complete (the torn
     # part just vanishes); a request that lost its end must not bind half its fields.
     boundary = _boundary(incoming.content_type or "")
-    if boundary and b"--" + boundary.encode("latin-1") + b"--" not in body:
+    if boundary and b"--" + boundary + b"--" not in body:
         raise SerializationError("Could not read the multipart/form-data body: it has no closing boundary")
     # multipart: replay the already-read (size-checked) body into Starlette's parser.
     sent = False
@@ -151,16 +161,14 @@ async def _read_form(incoming: Incoming, body: bytes) -> dict[str, str]:
         await form.close()
 
 
-def _boundary(content_type: str) -> str | None:
-    for param in content_type.split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "boundary":
-            return value.strip().strip('"') or None
-    return None
+def _boundary(content_type: str) -> bytes | None:
+    # The same parser Starlette's form parser reads the boundary with, so the two always agree.
+    _, params = parse_options_header(content_type)
+    return params.get(b"boundary") or None
 
 
 def _serialization_error(exc: DecodeError, content_type: str, type_name: str) -> SerializationError:
-    # Query and form values are bound, not deserialized: say where the bad value came from.
+    # "" marks values bound from the path, query or form, which no content type describes.
     source = f"'{content_type}' request" if content_type else "request parameters"
     message = f"Could not deserialize {source} using {type_name}: {exc}"
     errors = []
@@ -329,21 +337,27 @@ class Endpoint:
         request_type = match.operation.request_type
         content_type = incoming.content_type or ""
         has_body = bool(body.strip()) and not form and _bare(content_type) not in FORM_MEDIA_TYPES
+        dto = request_type()
+        codec: Codec | None = None
+        if has_body and match.kind is RouteKind.CUSTOM:
+            codec = self._negotiator.request_codec(content_type)
+        elif has_body:  # predefined routes read the body in their own format
+            codec = self._registry.by_format(match.path_format or suffix_format or "json")
+            assert codec is not None  # the router only yields registered formats
+            content_type = codec.media_type
+        if codec is not None:
+            try:
+                dto = codec.decode(body, request_type)
+            except DecodeError as exc:
+                raise _serialization_error(exc, content_type, request_type.__name__) from None
         try:
             if match.kind is RouteKind.CUSTOM:
-                codec = self._negotiator.request_codec(content_type) if has_body else None
-                dto = codec.decode(body, request_type) if codec is not None else request_type()
                 return overlay(dto, {**match.path_params, **query, **form})
-            if has_body:
-                fmt = match.path_format or suffix_format or "json"
-                codec = self._registry.by_format(fmt)
-                assert codec is not None  # the router only yields registered formats
-                content_type = codec.media_type
-                dto = codec.decode(body, request_type)
+            if codec is not None:
                 return overlay(dto, query, only_defaults=True)
-            return overlay(request_type(), {**query, **form})
-        except DecodeError as exc:
-            raise _serialization_error(exc, content_type, request_type.__name__) from None
+            return overlay(dto, {**query, **form})
+        except DecodeError as exc:  # a path, query or form value of the wrong type
+            raise _serialization_error(exc, "", request_type.__name__) from None
 
     async def _run_batch(
         self, match: RouteMatch, reply: Reply, suffix_format: str | None, body: bytes, ctx: CallContext

@@ -1,8 +1,11 @@
 """A read-through cache of session records that every commit empties.
 
-Only the process that owns the database file (`serve`, see `SqliteStore(owner=True)`) caches: its
-writer thread is then the only writer of sessions, so "a commit happened" is something this process
-always sees, and the cache can never hold a record older than the last acknowledged write.
+Only the process that owns the database file (`serve`, see `SqliteStore(owner=True)`) caches. The
+serve lock keeps a second server off the file, and nothing else writes sessions (the CLI writes
+accounts, users and keys only), so its writer thread is the only writer of sessions: "a commit
+happened" is something this process always sees, and the cache never holds a record older than the
+last acknowledged write. A tool that wrote sessions into a served file behind its back would break
+that rule; none in this project does.
 
 The one race to close: a reader takes its snapshot before a commit and stores the old record after
 the commit has emptied the cache. Each lookup hands out the generation it saw; a commit bumps the

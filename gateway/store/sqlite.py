@@ -67,7 +67,8 @@ _SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?"
 
 def _claim(path: str) -> int:
     """Hold `<path>-serve.lock` exclusively for as long as the returned descriptor stays open."""
-    lock_path = f"{path}-serve.lock"
+    # Named after the real file, so a symlink or another spelling of the path finds the same lock.
+    lock_path = f"{os.path.realpath(path)}-serve.lock"
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:

@@ -56,6 +56,7 @@ def test_wrong_types_are_400_with_field_errors(client: TestClient, world: World,
         ("multipart/form-data; boundary=zz", b"garbage"),
         ("multipart/form-data; boundary=zz", b"--zz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--zz--\r\n"),
         ("application/x-www-form-urlencoded", b"purpose=\xff\xfe"),
+        ("application/x-www-form-urlencoded", b"purpose=%FF%FE"),  # percent-encoded, still not UTF-8
         # Cut off before the closing delimiter: the torn part must not vanish silently.
         ("multipart/form-data; boundary=zz", b'--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nabc'),
         ('multipart/form-data; boundary="zz"', b""),

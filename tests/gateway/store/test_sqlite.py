@@ -314,3 +314,14 @@ def test_the_owners_reads_racing_writes_from_threads_never_go_back(db_path: str)
             t.join()
         store.close()
     assert errors == []
+
+
+def test_the_serve_lock_follows_the_real_file_not_its_spelling(db_path: str, tmp_path: Path) -> None:
+    link = tmp_path / "alias.db"
+    link.symlink_to(db_path)
+    owner = SqliteStore(db_path, owner=True)
+    try:
+        with pytest.raises(StoreUnavailable, match="already served"):
+            SqliteStore(str(link), owner=True)
+    finally:
+        owner.close()
