@@ -15,7 +15,7 @@ from .config import Settings
 from .endpoint import Endpoint
 from .metadata.routes import metadata_routes
 from .negotiation import make_negotiator
-from .operations import OPERATIONS, Handlers
+from .operations import OPERATIONS, Services
 from .routing import Router
 from .service import SessionService
 from .store import SqliteStore, open_store
@@ -89,7 +89,7 @@ def create_app(
         registry=codecs,
         negotiator=make_negotiator(settings.negotiation, codecs),
         auth=auth,
-        handlers=Handlers(sessions=SessionService(active_store), auth=auth),
+        services=Services(sessions=SessionService(active_store), auth=auth),
         max_body_bytes=settings.max_body_bytes,
     )
 

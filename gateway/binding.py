@@ -1,4 +1,4 @@
-"""Populating a request DTO from body, path, query string and form (reference B.3/B.4).
+"""Populating a request DTO from body, path, query string and form, with ServiceStack's precedence.
 
 Custom routes: the body is decoded first, then path < query < form values override it.
 Predefined routes: the body wins; query values only fill members that are still at their default.
@@ -14,11 +14,12 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import msgspec
 from msgspec import NODEFAULT
-from wirecodecs import FieldError, ValidationError, enum_lookup
+from wirecodecs import Codec, DecodeError, FieldError, ValidationError, enum_lookup
 
-from .dtos import Dto
+from .dtos import Dto, ResponseError
+from .errors import SerializationError
 
-__all__ = ["RESERVED_PARAMS", "flatten_params", "overlay"]
+__all__ = ["RESERVED_PARAMS", "bind_request", "flatten_params", "overlay", "serialization_error"]
 
 D = TypeVar("D", bound=Dto)
 
@@ -136,3 +137,53 @@ def overlay(dto: D, params: Mapping[str, str], *, only_defaults: bool = False) -
     if errors:
         raise ValidationError("; ".join(f"{e.message} at {e.path}" for e in errors), errors)
     return msgspec.structs.replace(dto, **changes) if changes else dto
+
+
+def serialization_error(exc: DecodeError, content_type: str, type_name: str) -> SerializationError:
+    """ServiceStack's SerializationException for an undecodable body, one `errors[]` entry per member.
+
+    `content_type` "" marks values bound from the path, query or form, which no content type describes.
+    """
+    source = f"'{content_type}' request" if content_type else "request parameters"
+    message = f"Could not deserialize {source} using {type_name}: {exc}"
+    errors = []
+    if isinstance(exc, ValidationError):
+        errors = [
+            ResponseError(error_code="SerializationException", field_name=e.field_name, message=e.message)
+            for e in exc.errors
+        ]
+    return SerializationError(message, errors=errors)
+
+
+def bind_request(
+    request_type: type[D],
+    *,
+    custom_route: bool,
+    codec: Codec | None,
+    content_type: str,
+    body: bytes,
+    path_params: Mapping[str, str],
+    query: Mapping[str, str],
+    form: Mapping[str, str] | None,
+) -> D:
+    """The request DTO: the body decoded by `codec` (None, or a form body: no decoding), then the
+    path, query and form values on top with the precedence of the route kind."""
+    dto = request_type()
+    decoded = False
+    if codec is not None and form is None and body.strip():
+        # Custom routes name the body by its own Content-Type; predefined ones read their format.
+        described = content_type if custom_route else codec.media_type
+        try:
+            dto = codec.decode(body, request_type)
+        except DecodeError as exc:
+            raise serialization_error(exc, described, request_type.__name__) from None
+        decoded = True
+    fields = form or {}
+    try:
+        if custom_route:
+            return overlay(dto, {**path_params, **query, **fields})
+        if decoded:
+            return overlay(dto, query, only_defaults=True)
+        return overlay(dto, {**query, **fields})
+    except DecodeError as exc:  # a path, query or form value of the wrong type
+        raise serialization_error(exc, "", request_type.__name__) from None

@@ -15,8 +15,8 @@
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
     RoleRequired                  403  text/plain "Forbidden…" (short-circuit, not an ErrorResponse)
 
-The statuses follow reference B.5/C.1/C.3 (ServiceStack's `ToStatusCode`); one boundary in
-`gateway.responses` turns them into responses.
+The statuses follow ServiceStack's `ToStatusCode`; one boundary, `gateway.responses.for_exception`,
+turns them (and anything else raised) into responses.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class ServiceError(Exception):
         if error_code is not None:
             self.error_code = error_code
         self.meta: dict[str, str] | None = None
+        #: Extra response headers this error is answered with (`Allow`, `X-AutoBatch-Completed`).
+        self.headers: dict[str, str] = {}
 
     def to_status(self) -> ResponseStatus:
         return ResponseStatus(
@@ -110,6 +112,7 @@ class MethodNotAllowed(ServiceError):
     def __init__(self, method: str, path: str, allowed: Iterable[str]) -> None:
         self.allowed = sorted(set(allowed))
         super().__init__(f"{method} is not allowed on {path}; allowed: {', '.join(self.allowed)}")
+        self.headers["Allow"] = ", ".join(self.allowed)
 
 
 class NotAcceptable(ServiceError):

@@ -1,8 +1,12 @@
-"""Choosing the response codec and the request-body codec.
+"""Choosing the response codec and the request-body codec, for every kind of route.
 
-`ServiceStackNegotiator` reproduces ServiceStack's lenient rules (reference B.2/B.3): suffix >
-`?callback=` > `?format=` > `/{format}/` first segment > Accept (q ignored, server order) > JSON,
-and never 406 or 415. Handlers never see which negotiator is in use.
+`ServiceStackNegotiator` reproduces ServiceStack's lenient rules: suffix > `?callback=` >
+`?format=` > `/{format}/` first segment > Accept (q ignored, server order) > JSON, and never 406 or
+415. `StrictNegotiator` is RFC 9110's. Handlers never see which negotiator is in use.
+
+The request codec: a custom route reads its body by Content-Type; a predefined route (`/api/{Op}`,
+`/{format}/reply/{Op}`) reads its own format (the path's, else the suffix's, else JSON). Forms are
+bound field by field, never decoded by a codec.
 """
 
 from __future__ import annotations
@@ -10,23 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
-from wirecodecs import Codec, CodecRegistry
+from wirecodecs import Codec, CodecRegistry, media_type_essence
 
+from .body import is_form
 from .errors import NotAcceptable, UnsupportedMediaType
 from .mediatypes import MediaRange, parse_accept, served_quality
 from .routing import RouteKind
 
 __all__ = [
-    "FORM_MEDIA_TYPES",
     "NEGOTIATION_MODES",
+    "Negotiated",
     "NegotiationInput",
     "Negotiator",
     "ServiceStackNegotiator",
     "StrictNegotiator",
     "make_negotiator",
 ]
-
-FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 #: ServiceStack's `PreferredContentTypes` after the default (JSON); HTML is not served here.
 _SERVER_ORDER = ("json", "xml", "jsv")
@@ -41,18 +44,39 @@ class NegotiationInput(NamedTuple):
     #: Each Accept header line as sent (ASP.NET Core does not split them on commas).
     accept: Sequence[str]
     content_type: str | None
+    #: The format `/{format}/reply/` names (None on other routes).
+    path_format: str | None = None
+    #: The framing headers announce a body.
+    declares_body: bool = False
+
+
+class Negotiated(NamedTuple):
+    response: Codec
+    #: None: no codec reads this body (none is registered for its Content-Type, or it is a form).
+    request: Codec | None
 
 
 class Negotiator(Protocol):
-    def response_codec(self, request: NegotiationInput) -> Codec: ...
+    def response_codec(self, request: NegotiationInput) -> Codec:
+        """The codec of the answer; raises NotAcceptable when none is acceptable (strict only)."""
+        ...
 
-    def request_codec(self, content_type: str | None) -> Codec | None:
-        """The codec for a body of this Content-Type; None binds no body (forms are bound apart)."""
+    def request_codec(self, request: NegotiationInput) -> Codec | None:
+        """The codec that reads the body; raises UnsupportedMediaType when none can (strict only)."""
         ...
 
 
-def _bare(media_type: str) -> str:
-    return media_type.split(";", 1)[0].strip().lower()
+def negotiate(negotiator: Negotiator, request: NegotiationInput) -> Negotiated:
+    return Negotiated(negotiator.response_codec(request), negotiator.request_codec(request))
+
+
+def _route_codec(registry: CodecRegistry, request: NegotiationInput) -> Codec | None:
+    """The codec a predefined route reads its body with; None on custom routes."""
+    if request.route_kind is None or request.route_kind is RouteKind.CUSTOM:
+        return None
+    codec = registry.by_format(request.path_format or request.suffix_format or "json")
+    assert codec is not None  # the router only yields registered formats
+    return codec
 
 
 class ServiceStackNegotiator:
@@ -86,7 +110,7 @@ class ServiceStackNegotiator:
         return self._from_accept(request.accept, request.content_type)
 
     def _from_accept(self, accept: Sequence[str], content_type: str | None) -> Codec:
-        entries = [_bare(value) for value in accept if value.strip()]
+        entries = [media_type_essence(value) for value in accept if value.strip()]
         if not entries:
             return self._json
         own = self._registry.by_media_type(content_type) if content_type else None
@@ -101,7 +125,7 @@ class ServiceStackNegotiator:
             if codec.format in matched:
                 return codec
         if "*/*" in entries:
-            if own is not None and content_type and _bare(content_type) not in FORM_MEDIA_TYPES:
+            if own is not None and content_type and not is_form(content_type):
                 return own
             return self._json
         for entry in entries:
@@ -118,10 +142,13 @@ class ServiceStackNegotiator:
         first = entry.split(",", 1)[0].strip()
         return first in codec.media_types
 
-    def request_codec(self, content_type: str | None) -> Codec | None:
-        if not content_type:
+    def request_codec(self, request: NegotiationInput) -> Codec | None:
+        route_codec = _route_codec(self._registry, request)
+        if route_codec is not None:
+            return route_codec
+        if not request.content_type:
             return None
-        return self._registry.by_media_type(content_type)
+        return self._registry.by_media_type(request.content_type)
 
 
 def _served_quality(ranges: list[MediaRange], codec: Codec) -> float:
@@ -181,9 +208,16 @@ class StrictNegotiator:
             return self._json
         return None
 
-    def request_codec(self, content_type: str | None) -> Codec | None:
-        codec = self._registry.by_media_type(content_type) if content_type else None
-        if codec is None:
+    def request_codec(self, request: NegotiationInput) -> Codec | None:
+        """A body must be labelled with the media type of the codec that reads it: on a custom
+        route any registered one, on a predefined route the route's own."""
+        content_type = request.content_type
+        route_codec = _route_codec(self._registry, request)
+        if is_form(content_type):
+            return route_codec
+        named = self._registry.by_media_type(content_type) if content_type else None
+        codec = route_codec or named
+        if request.declares_body and (named is None or named is not codec):
             raise UnsupportedMediaType(content_type, self._available())
         return codec
 

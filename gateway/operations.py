@@ -25,20 +25,20 @@ if TYPE_CHECKING:
     from .context import CallContext
     from .service import SessionService
 
-__all__ = ["OPERATIONS", "SYSTEM_ADMINISTRATOR", "Handlers", "Operation", "RouteSpec", "find_operation"]
+__all__ = ["OPERATIONS", "SYSTEM_ADMINISTRATOR", "Operation", "RouteSpec", "Services", "find_operation"]
 
 SYSTEM_ADMINISTRATOR = "SystemAdministrator"
 
 
 @dataclass(frozen=True, slots=True)
-class Handlers:
-    """The services handlers call into, built once per app."""
+class Services:
+    """The services the operations' handlers call into, built once per app."""
 
     sessions: SessionService
     auth: AuthService
 
 
-Handler = Callable[[Handlers, Any, "CallContext"], Awaitable[Any]]
+Handler = Callable[[Services, Any, "CallContext"], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,33 +80,33 @@ class Operation:
         return str(tp.__name__)
 
 
-async def _new(h: Handlers, request: NewAISession, ctx: CallContext) -> AISessionInfo:
+async def _new(services: Services, request: NewAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await h.sessions.new(request, ctx.caller)
+    return await services.sessions.new(request, ctx.caller)
 
 
-async def _list(h: Handlers, request: ListAISessions, ctx: CallContext) -> ListResponse[AISessionInfo]:
+async def _list(services: Services, request: ListAISessions, ctx: CallContext) -> ListResponse[AISessionInfo]:
     assert ctx.caller is not None
-    return await h.sessions.list(request, ctx.caller)
+    return await services.sessions.list(request, ctx.caller)
 
 
-async def _get(h: Handlers, request: GetAISession, ctx: CallContext) -> AISessionInfo:
+async def _get(services: Services, request: GetAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await h.sessions.get(request, ctx.caller)
+    return await services.sessions.get(request, ctx.caller)
 
 
-async def _patch(h: Handlers, request: PatchAISession, ctx: CallContext) -> AISessionInfo:
+async def _patch(services: Services, request: PatchAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await h.sessions.patch(request, ctx.caller)
+    return await services.sessions.patch(request, ctx.caller)
 
 
-async def _delete(h: Handlers, request: DeleteAISession, ctx: CallContext) -> None:
+async def _delete(services: Services, request: DeleteAISession, ctx: CallContext) -> None:
     assert ctx.caller is not None
-    await h.sessions.delete(request, ctx.caller)
+    await services.sessions.delete(request, ctx.caller)
 
 
-async def _authenticate(h: Handlers, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
-    return await h.auth.authenticate(request, ctx)
+async def _authenticate(services: Services, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
+    return await services.auth.authenticate(request, ctx)
 
 
 OPERATIONS: tuple[Operation, ...] = (

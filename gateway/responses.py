@@ -1,18 +1,28 @@
-"""Turning results and errors into HTTP responses: the one translation boundary (reference C)."""
+"""Turning results and errors into HTTP responses: the one translation boundary.
+
+`Responder` answers one request in its negotiated codec; `for_exception` turns whatever the
+pipeline raised into that request's answer, before or after a route is known.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
+from typing import cast
 
 from starlette.responses import Response
-from wirecodecs import Codec, encode_declared
+from wirecodecs import Codec, PrettyPrinting, capabilities_of, encode_declared
 
 from .auth import WWW_AUTHENTICATE
 from .context import Cookie
 from .dtos import ErrorResponse, ResponseStatus
+from .errors import AuthRequired, RoleRequired, ServiceError, ServiceUnavailable
+from .store.base import StoreUnavailable
 
-__all__ = ["JSONP_CONTENT_TYPE", "Reply", "sanitize_callback"]
+__all__ = ["JSONP_CONTENT_TYPE", "Responder", "for_exception", "sanitize_callback"]
+
+log = logging.getLogger("gateway")
 
 JSONP_CONTENT_TYPE = "text/javascript"
 _UNSAFE_CALLBACK = re.compile(r"[^A-Za-z0-9_.$\[\]]")
@@ -23,10 +33,10 @@ def sanitize_callback(name: str) -> str:
     return _UNSAFE_CALLBACK.sub("", name)
 
 
-class Reply:
-    """Everything the rendering needs to know about the request it answers."""
+class Responder:
+    """Answers one request: everything the rendering needs to know about it, and its codec."""
 
-    __slots__ = ("_raw_callback", "callback", "codec", "debug", "method", "operation_name", "path", "query_string")
+    __slots__ = ("_capabilities", "callback", "codec", "debug", "method", "operation_name", "path", "query_string")
 
     def __init__(
         self,
@@ -40,33 +50,21 @@ class Reply:
         debug: bool = False,
     ) -> None:
         self.codec = codec
+        self._capabilities = capabilities_of(codec)
         #: `?debug=1`: a codec with a pretty form (JSV) answers in it, as text/plain.
-        self.debug = debug
-        # Only JSON is wrapped: a `.xml` suffix outranks `?callback=`, and `cb(<?xml …>)` is no script.
-        self.callback = sanitize_callback(callback) if callback and codec.format == "json" else None
-        self._raw_callback = callback
+        self.debug = debug and self._capabilities.pretty
+        # Only a JSONP codec is wrapped: a `.xml` suffix outranks `?callback=`, and `cb(<?xml …>)` is no script.
+        self.callback = sanitize_callback(callback) if callback and self._capabilities.jsonp else None
         self.method = method
         self.path = path
         self.query_string = query_string
         self.operation_name = operation_name
 
-    def with_codec(self, codec: Codec, *, operation_name: str | None) -> Reply:
-        """The same request answered with another codec, for another operation."""
-        return Reply(
-            codec,
-            callback=self._raw_callback,
-            method=self.method,
-            path=self.path,
-            query_string=self.query_string,
-            operation_name=operation_name,
-            debug=self.debug,
-        )
-
     def _headers(self, *, encoded: bool = True) -> dict[str, str]:
         headers = {"Vary": "Accept"}
-        if encoded and self.codec.format == "csv" and self.operation_name:
+        if encoded and self._capabilities.download and self.operation_name:
             # CsvFormat offers the response as a download named after the operation.
-            headers["Content-Disposition"] = f"attachment;filename={self.operation_name}.csv"
+            headers["Content-Disposition"] = f"attachment;filename={self.operation_name}.{self.codec.format}"
         return headers
 
     def body(
@@ -78,7 +76,7 @@ class Reply:
         cookies: Iterable[Cookie] = (),
         declared_type: object = None,
     ) -> Response:
-        """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200 (reference G).
+        """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200, as ServiceStack answers JSONP.
 
         `declared_type` is the operation's response type, for codecs that name things after it.
         """
@@ -86,14 +84,14 @@ class Reply:
         if headers:
             all_headers.update(headers)
         encoded = encode_declared(self.codec, payload, declared_type)
-        pretty = getattr(self.codec, "pretty", None) if self.debug else None
         if self.callback:
             # Set as a header, not a media type, so Starlette adds no charset: exactly HostConfig.JsonpContentType.
             all_headers["Content-Type"] = JSONP_CONTENT_TYPE
             response = Response(self.callback.encode() + b"(" + encoded + b")", 200, all_headers)
-        elif pretty is not None:
+        elif self.debug:
             all_headers.pop("Content-Disposition", None)
-            response = Response(pretty(encoded).encode("utf-8"), status_code, all_headers, "text/plain")
+            text = cast(PrettyPrinting, self.codec).pretty(encoded)
+            response = Response(text.encode("utf-8"), status_code, all_headers, "text/plain")
         else:
             all_headers["Content-Type"] = self.codec.content_type
             response = _Encoded(encoded, status_code, all_headers)
@@ -132,6 +130,22 @@ class Reply:
             f"Request.QueryString: {self.query_string}\n"
         )
         return Response(text.encode(), 403, self._headers(encoded=False), "text/plain")
+
+
+def for_exception(exc: Exception, responder: Responder) -> Response:
+    """The answer to a request whose handling raised `exc`: every failure ends here."""
+    if isinstance(exc, AuthRequired):
+        return responder.unauthorized()
+    if isinstance(exc, RoleRequired):
+        return responder.forbidden(exc.role)
+    if isinstance(exc, StoreUnavailable):
+        log.error("store unavailable on %s %s: %s", responder.method, responder.path, exc)
+        exc = ServiceUnavailable("The data store is unavailable; try again later.")
+    if isinstance(exc, ServiceError):
+        return responder.error(exc.to_status(), exc.status_code, headers=exc.headers)
+    # The last line of defence: log it, answer in the caller's format.
+    log.error("unhandled error on %s %s", responder.method, responder.path, exc_info=exc)
+    return responder.error(ResponseStatus(error_code=type(exc).__name__, message=str(exc)), 500)
 
 
 class _Encoded(Response):

@@ -1,6 +1,6 @@
 """Matching a request path to an operation, the ServiceStack way.
 
-Two kinds of route (reference B.2): the custom routes of the operation table (`/ai/sessions/{id}`),
+Two kinds of route: the custom routes of the operation table (`/ai/sessions/{id}`),
 and the predefined ones every operation gets (`/api/{Op}`, `/{format}/reply/{Op}`,
 `/{format}/oneway/{Op}`, and `[]`-suffixed auto-batch forms). A known `.{format}` suffix on the
 last segment is stripped before matching and fixes the response format.
@@ -18,7 +18,7 @@ from typing import NamedTuple
 from .errors import MethodNotAllowed, NotFound, OperationNotImplemented
 from .operations import Operation, find_operation
 
-__all__ = ["PathInfo", "RouteKind", "RouteMatch", "Router", "split_suffix"]
+__all__ = ["PathInfo", "RouteKind", "RouteMatch", "Router", "check_verb", "split_suffix"]
 
 
 class RouteKind(Enum):
@@ -37,7 +37,7 @@ class PathInfo(NamedTuple):
 
 
 def split_suffix(path: str, formats: Collection[str]) -> PathInfo:
-    """Strip `.{format}` from the last segment when it names a registered format (reference B.2 #1).
+    """Strip `.{format}` from the last segment when it names a registered format (the highest-ranked format choice).
 
     An unknown suffix is left alone, so `/ai/sessions/a.b` keeps `sessionId = "a.b"`.
     """
@@ -63,6 +63,17 @@ class RouteMatch(NamedTuple):
     path_format: str | None = None
     batch: bool = False
     oneway: bool = False
+    #: The verbs a predefined route runs the operation with; None on custom routes, which matched
+    #: their verb already.
+    verbs: frozenset[str] | None = None
+
+
+def check_verb(match: RouteMatch, method: str) -> None:
+    """Refuse a verb the operation has no method for, as ServiceStack does once the request DTO is
+    bound and authenticated (so an anonymous caller hears 401 first, not 405)."""
+    if match.verbs is not None and method not in match.verbs:
+        name = match.operation.name
+        raise OperationNotImplemented(f"Could not find method named {method.title()}({name}) or Any({name}) on Service")
 
 
 _VARIABLE = re.compile(r"\{(\w+)\}")
@@ -95,7 +106,9 @@ class Router:
         ]
 
     def match(self, method: str, path: str) -> RouteMatch:
-        """The operation for `method` and a suffix-free `path`; raises NotFound / 405 errors."""
+        """The operation for `method` and a suffix-free `path`; raises NotFound / 405 errors.
+
+        A predefined route matches whatever the verb: `check_verb` refuses a wrong one later."""
         predefined = self._match_predefined(method, path)
         if predefined is not None:
             return predefined
@@ -126,11 +139,7 @@ class Router:
         operation = find_operation(name)
         if operation is None:
             raise OperationNotImplemented(f"The operation '{name}' does not exist for this service")
-        verbs = {operation.verb} | {v for spec in operation.routes for v in spec.verbs}
-        if batch:
-            verbs = {"POST"}
-        if method not in verbs:
-            raise OperationNotImplemented(
-                f"Could not find method named {method.title()}({operation.name}) or Any({operation.name}) on Service"
-            )
-        return RouteMatch(operation, kind, path_format=path_format, batch=batch, oneway=oneway)
+        verbs = frozenset(
+            {"POST"} if batch else {operation.verb, *(v for spec in operation.routes for v in spec.verbs)}
+        )
+        return RouteMatch(operation, kind, path_format=path_format, batch=batch, oneway=oneway, verbs=verbs)

@@ -1,7 +1,15 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
 from ._convert import convert, enum_lookup
-from .base import Codec, encode_declared
+from .base import (
+    Capabilities,
+    Codec,
+    PrettyPrinting,
+    TypedEncoding,
+    capabilities_of,
+    encode_declared,
+    media_type_essence,
+)
 from .csv import CsvCodec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
 from .json import JsonCodec
@@ -11,6 +19,7 @@ from .xml import XmlCodec
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "Capabilities",
     "Codec",
     "CodecError",
     "CodecRegistry",
@@ -20,12 +29,16 @@ __all__ = [
     "FieldError",
     "JsonCodec",
     "JsvCodec",
+    "PrettyPrinting",
+    "TypedEncoding",
     "ValidationError",
     "XmlCodec",
+    "capabilities_of",
     "convert",
     "default_registry",
     "encode_declared",
     "enum_lookup",
+    "media_type_essence",
 ]
 
 

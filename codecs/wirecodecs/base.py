@@ -1,14 +1,26 @@
-"""The one surface every wire format implements."""
+"""The one surface every wire format implements, and what a codec may declare beyond it."""
 
 from __future__ import annotations
 
-import inspect
-from functools import lru_cache
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
-__all__ = ["Codec", "encode_declared"]
+__all__ = [
+    "Capabilities",
+    "Codec",
+    "PrettyPrinting",
+    "TypedEncoding",
+    "capabilities_of",
+    "encode_declared",
+    "media_type_essence",
+]
 
 T = TypeVar("T")
+
+
+def media_type_essence(media_type: str | None) -> str:
+    """`type/subtype` in lower case, parameters dropped: `Text/CSV; charset=x` → `text/csv`."""
+    return (media_type or "").split(";", 1)[0].strip().lower()
 
 
 @runtime_checkable
@@ -19,6 +31,8 @@ class Codec(Protocol):
     - `media_type`: the canonical media type (`"application/jsv"`).
     - `media_types`: every media type that selects this codec, canonical first (aliases included).
     - `content_type`: the exact `Content-Type` header value written on responses.
+
+    A codec may also carry a `capabilities` attribute (a `Capabilities`); one without it has none.
     """
 
     format: str
@@ -27,12 +41,7 @@ class Codec(Protocol):
     content_type: str
 
     def encode(self, obj: Any) -> bytes:
-        """Serialize a DTO (or a list of DTOs) to bytes.
-
-        A codec whose output depends on the *declared* type, not only the value (XML names the root
-        of an empty `ListResponse<AISessionInfo>` after its type argument), may also accept a
-        keyword `type`; callers reach it through `encode_declared`.
-        """
+        """Serialize a DTO (or a list of DTOs) to bytes."""
         ...
 
     def decode(self, data: bytes, type: type[T]) -> T:
@@ -40,20 +49,44 @@ class Codec(Protocol):
         ...
 
 
-@lru_cache(maxsize=64)
-def _takes_type(codec_class: type[Codec]) -> bool:
-    try:
-        parameters = inspect.signature(codec_class.encode).parameters
-    except (TypeError, ValueError):
-        return False
-    return "type" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+class TypedEncoding(Codec, Protocol):
+    """A codec whose output depends on the declared type, not only the value (XML names the root of
+    an empty `ListResponse<AISessionInfo>` after its type argument). Declared by `typed_encode`."""
+
+    def encode(self, obj: Any, *, type: Any = None) -> bytes: ...
+
+
+class PrettyPrinting(Codec, Protocol):
+    """A codec with a human-readable layout of its own output (`?debug=1`). Declared by `pretty`."""
+
+    def pretty(self, data: bytes) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a codec can do beyond encode/decode. The gateway asks these, never a format's name."""
+
+    #: Responses are offered as a file download named after the operation (ServiceStack's CSV).
+    download: bool = False
+    #: `?callback=name` may wrap a response as a JSONP script.
+    jsonp: bool = False
+    #: `encode` takes the declared type as `type=` (see `TypedEncoding`).
+    typed_encode: bool = False
+    #: The codec has `pretty(data) -> str` (see `PrettyPrinting`).
+    pretty: bool = False
+
+
+_NONE = Capabilities()
+
+
+def capabilities_of(codec: Codec) -> Capabilities:
+    """The capabilities a codec declares; a plugin that declares none has none."""
+    declared = getattr(codec, "capabilities", _NONE)
+    return declared if isinstance(declared, Capabilities) else _NONE
 
 
 def encode_declared(codec: Codec, obj: Any, type: Any) -> bytes:
-    """`codec.encode(obj)`, telling the codec the declared type when it accepts one.
-
-    Codecs written against the one-argument surface (any entry-point plugin) keep working.
-    """
-    if type is not None and _takes_type(codec.__class__):
-        return codec.encode(obj, type=type)  # type: ignore[call-arg]
+    """`codec.encode(obj)`, telling the codec the declared type when it declares `typed_encode`."""
+    if type is not None and capabilities_of(codec).typed_encode:
+        return cast(TypedEncoding, codec).encode(obj, type=type)
     return codec.encode(obj)

@@ -16,6 +16,7 @@ import msgspec
 import pyjsv
 from msgspec import inspect as mi
 
+from .base import Capabilities
 from .errors import DecodeError, FieldError, ValidationError
 
 __all__ = ["CsvCodec"]
@@ -65,6 +66,7 @@ class CsvCodec:
     media_type: str = "text/csv"
     media_types: tuple[str, ...] = ("text/csv",)
     content_type: str = "text/csv"
+    capabilities = Capabilities(download=True, typed_encode=True)
 
     def __init__(self, *, neutralize_formulas: bool = False) -> None:
         #: Prefix cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with `'`.

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from ._convert import convert
+from .base import Capabilities
 from .errors import DecodeError
 
 __all__ = ["JsonCodec"]
@@ -21,6 +22,7 @@ class JsonCodec:
     media_types: tuple[str, ...] = ("application/json", "text/json")
     # ServiceStack appends a charset to JSON only (HostConfig.AppendUtf8CharsetOnContentTypes).
     content_type: str = "application/json; charset=utf-8"
+    capabilities = Capabilities(jsonp=True)
 
     def __init__(self) -> None:
         self._encoder = msgspec.json.Encoder()

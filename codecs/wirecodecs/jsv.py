@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import pyjsv
 
+from .base import Capabilities
 from .errors import DecodeError, FieldError, ValidationError
 
 __all__ = ["JsvCodec"]
@@ -21,6 +22,7 @@ class JsvCodec:
     media_types: tuple[str, ...] = ("application/jsv", "text/jsv")
     # ServiceStack appends a charset to JSON only.
     content_type: str = "application/jsv"
+    capabilities = Capabilities(pretty=True)
 
     def encode(self, obj: Any) -> bytes:
         return pyjsv.encode(obj)

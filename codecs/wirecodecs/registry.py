@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from importlib.metadata import entry_points
 
-from .base import Codec
+from .base import Codec, media_type_essence
 
 __all__ = ["ENTRY_POINT_GROUP", "CodecRegistry"]
 
 ENTRY_POINT_GROUP = "evo_gateway.codecs"
-
-
-def _bare(media_type: str) -> str:
-    return media_type.split(";", 1)[0].strip().lower()
 
 
 class CodecRegistry:
@@ -36,7 +32,7 @@ class CodecRegistry:
             raise ValueError(f"a codec for format {name!r} is already registered")
         self._by_format[name] = codec
         for media_type in codec.media_types:
-            self._by_media_type.setdefault(_bare(media_type), codec)
+            self._by_media_type.setdefault(media_type_essence(media_type), codec)
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
         """Register every codec advertised in `group`; returns the formats added.
@@ -59,7 +55,7 @@ class CodecRegistry:
 
     def by_media_type(self, media_type: str) -> Codec | None:
         """The codec for a Content-Type or Accept value (parameters ignored, aliases applied)."""
-        return self._by_media_type.get(_bare(media_type))
+        return self._by_media_type.get(media_type_essence(media_type))
 
     def formats(self) -> list[str]:
         return list(self._by_format)

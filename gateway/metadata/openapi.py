@@ -272,7 +272,7 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
                     model, op, spec.path, verb, media_types, op.name + suffix, schemas
                 )
         # `/api/{Op}` is ServiceStack's JSON route: it reads the body as JSON whatever its
-        # Content-Type and answers JSON whatever the Accept (reference B.2, B.3).
+        # Content-Type and answers JSON whatever the Accept, as ServiceStack's predefined routes do.
         api_path = f"/api/{op.name}"
         api_media = [m for m in media_types if m == OPENAPI_FORMATS["json"]] or media_types
         paths.setdefault(api_path, {})[op.verb.lower()] = _operation(

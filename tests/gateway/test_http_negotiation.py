@@ -125,3 +125,28 @@ def test_strict_exact_aliases_count(strict: TestClient, world: World, accept: st
     sid = new_session(strict, world)["id"]
     r = strict.get(path.format(sid=sid), headers={**world.admin, "Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"] == expected
+
+
+@pytest.mark.parametrize("path", ["/api/PatchAISession", "/jsv/reply/PatchAISession"])
+def test_strict_415_on_predefined_routes_for_a_body_in_another_format(
+    strict: TestClient, world: World, path: str
+) -> None:
+    sid = new_session(strict, world, purpose="original")["id"]
+    r = strict.patch(
+        path, content=f"sessionId,purpose\r\n{sid},x\r\n", headers={**world.admin, "Content-Type": "text/csv"}
+    )
+    assert r.status_code == 415
+    assert r.headers["content-type"].startswith("application/json" if path.startswith("/api") else "application/jsv")
+    assert strict.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "original"
+
+
+def test_strict_predefined_route_accepts_a_body_in_its_own_format(strict: TestClient, world: World) -> None:
+    sid = new_session(strict, world)["id"]
+    r = strict.patch("/api/PatchAISession", json={"sessionId": sid, "purpose": "api"}, headers=world.admin)
+    assert r.status_code == 200 and r.json()["purpose"] == "api"
+    r = strict.patch(
+        "/jsv/reply/PatchAISession",
+        content=f"{{sessionId:{sid},purpose:jsv}}",
+        headers={**world.admin, "Content-Type": "text/jsv"},
+    )
+    assert r.status_code == 200, r.text

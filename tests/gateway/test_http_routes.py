@@ -81,6 +81,26 @@ def test_json_reply_and_oneway_routes(client: TestClient, world: World) -> None:
     assert client.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "ow"
 
 
+def test_an_anonymous_wrong_verb_on_a_predefined_route_is_401_first(client: TestClient, world: World) -> None:
+    # ServiceStack binds and authenticates before it looks for the service method.
+    r = client.post("/json/oneway/PatchAISession", json={"sessionId": "x", "purpose": "p"})
+    assert r.status_code == 401
+    r = client.post("/json/oneway/PatchAISession", json={"sessionId": "x", "purpose": "p"}, headers=world.admin)
+    assert r.status_code == 405
+    assert r.json()["responseStatus"]["errorCode"] == "NotImplementedException"
+    r = client.get("/api/PatchAISession[]", headers=world.user)
+    assert r.status_code == 403
+
+
+def test_an_oversized_form_is_413_before_its_path_is_looked_at(client: TestClient, world: World) -> None:
+    form = {"purpose": "x" * (1024 * 1024 + 1)}
+    r = client.post("/no/such/path", data=form, headers=world.admin)
+    assert r.status_code == 413
+    assert r.json()["responseStatus"]["errorCode"] == "RequestEntityTooLarge"
+    r = client.post("/no/such/path", content=b"x" * (1024 * 1024 + 1), headers=world.admin)
+    assert r.status_code == 404  # any other body is never read for an unknown path
+
+
 def test_auto_batch_runs_every_item_in_order(client: TestClient, world: World) -> None:
     ids = [new_session(client, world)["id"] for _ in range(3)]
     batch = [{"sessionId": sid, "purpose": f"b{i}"} for i, sid in enumerate(ids)]

@@ -102,10 +102,40 @@ def test_api_routes_ignore_accept_but_honour_suffix_and_format() -> None:
     assert pick(path="/api/GetAISession", kind=RouteKind.API, suffix="csv") == "csv"
 
 
+def body_input(
+    content_type: str | None,
+    *,
+    kind: RouteKind = RouteKind.CUSTOM,
+    path: str = "/ai/sessions",
+    path_format: str | None = None,
+    suffix: str | None = None,
+    declares_body: bool = True,
+) -> NegotiationInput:
+    return NegotiationInput(
+        path=path,
+        suffix_format=suffix,
+        route_kind=kind,
+        query_format=None,
+        has_callback=False,
+        accept=[],
+        content_type=content_type,
+        path_format=path_format,
+        declares_body=declares_body,
+    )
+
+
 def test_request_codec_uses_aliases_and_ignores_unknown_types() -> None:
-    assert negotiator.request_codec("text/jsv; charset=utf-8") is registry.by_format("jsv")
-    assert negotiator.request_codec("application/octet-stream") is None
-    assert negotiator.request_codec(None) is None
+    assert negotiator.request_codec(body_input("text/jsv; charset=utf-8")) is registry.by_format("jsv")
+    assert negotiator.request_codec(body_input("application/octet-stream")) is None
+    assert negotiator.request_codec(body_input(None)) is None
+
+
+def test_predefined_routes_read_their_own_format_whatever_the_content_type() -> None:
+    reply = body_input("application/xml", kind=RouteKind.REPLY, path="/jsv/reply/X", path_format="jsv")
+    assert negotiator.request_codec(reply) is registry.by_format("jsv")
+    api = body_input("text/csv", kind=RouteKind.API, path="/api/X")
+    assert negotiator.request_codec(api) is registry.by_format("json")
+    assert negotiator.request_codec(body_input(None, kind=RouteKind.API, suffix="xml")) is registry.by_format("xml")
 
 
 strict = StrictNegotiator(registry)
@@ -165,10 +195,25 @@ def test_strict_explicit_format_must_be_acceptable() -> None:
 
 def test_strict_415_for_unknown_body_types() -> None:
     with pytest.raises(UnsupportedMediaType):
-        strict.request_codec("application/octet-stream")
+        strict.request_codec(body_input("application/octet-stream"))
     with pytest.raises(UnsupportedMediaType):
-        strict.request_codec(None)
-    assert strict.request_codec("text/xml") is registry.by_format("xml")
+        strict.request_codec(body_input(None))
+    assert strict.request_codec(body_input("text/xml")) is registry.by_format("xml")
+    # No body, nothing to refuse; a form is bound field by field.
+    assert strict.request_codec(body_input("application/octet-stream", declares_body=False)) is None
+    assert strict.request_codec(body_input("application/x-www-form-urlencoded")) is None
+
+
+def test_strict_415_on_predefined_routes_for_a_body_not_in_the_routes_format() -> None:
+    api = body_input("text/csv", kind=RouteKind.API, path="/api/X")
+    with pytest.raises(UnsupportedMediaType):
+        strict.request_codec(api)
+    with pytest.raises(UnsupportedMediaType):
+        strict.request_codec(body_input(None, kind=RouteKind.API, path="/api/X"))
+    json_api = body_input("application/json", kind=RouteKind.API, path="/api/X")
+    assert strict.request_codec(json_api) is registry.by_format("json")
+    reply = body_input("text/jsv", kind=RouteKind.REPLY, path="/jsv/reply/X", path_format="jsv")
+    assert strict.request_codec(reply) is registry.by_format("jsv")
 
 
 def test_make_negotiator_by_mode() -> None:

@@ -1,4 +1,4 @@
-"""Reply: how results and errors become HTTP responses, per codec, under JSONP and ?debug."""
+"""Responder: how results and errors become HTTP responses, per codec, under JSONP and ?debug."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 import msgspec
 import pytest
 from starlette.responses import Response
-from wirecodecs import Codec, CsvCodec, JsonCodec, JsvCodec, XmlCodec, default_registry
+from wirecodecs import Capabilities, Codec, CsvCodec, JsonCodec, JsvCodec, XmlCodec, capabilities_of, default_registry
 
 from gateway.auth import WWW_AUTHENTICATE
 from gateway.context import Cookie
 from gateway.dtos import AISessionInfo, ErrorResponse, ListResponse, ResponseError, ResponseStatus
-from gateway.responses import JSONP_CONTENT_TYPE, Reply, sanitize_callback
+from gateway.responses import JSONP_CONTENT_TYPE, Responder, sanitize_callback
 
 JSON, XML, JSV, CSV = JsonCodec(), XmlCodec(), JsvCodec(), CsvCodec()
 # The test plugin (tests/plugins/msgpack-codec): a codec with only the one-argument surface, no pretty form.
@@ -37,8 +37,8 @@ def reply(
     method: str = "GET",
     path: str = "/ai/sessions/s1",
     query_string: str = "",
-) -> Reply:
-    return Reply(
+) -> Responder:
+    return Responder(
         codec,
         callback=callback,
         method=method,
@@ -349,3 +349,34 @@ def test_cookies_survive_jsonp_and_debug() -> None:
 def test_no_cookies_no_set_cookie() -> None:
     assert "set-cookie" not in reply(JSON).body(INFO).headers
     assert "set-cookie" not in reply(JSON).unauthorized().headers
+
+
+class _DeclaringPlugin:
+    """A plugin codec that declares capabilities the way the built-in ones do."""
+
+    format = "tsv"
+    media_type = "text/tab-separated-values"
+    media_types = ("text/tab-separated-values",)
+    content_type = "text/tab-separated-values"
+    capabilities = Capabilities(download=True, jsonp=True)
+
+    def encode(self, obj: object) -> bytes:
+        return b"x\ty\n"
+
+    def decode(self, data: bytes, type: type[object]) -> object:
+        return type()
+
+
+def test_a_plugin_declares_capabilities_like_a_built_in_codec() -> None:
+    plugin = _DeclaringPlugin()
+    assert isinstance(plugin, Codec)
+    response = reply(plugin).body(INFO)
+    assert response.headers["content-disposition"] == "attachment;filename=GetAISession.tsv"
+    wrapped = reply(plugin, callback="cb").body(INFO)
+    assert body(wrapped) == b"cb(x\ty\n)"
+
+
+def test_a_codec_without_capabilities_has_none() -> None:
+    assert capabilities_of(MSGPACK) == Capabilities()
+    assert capabilities_of(CSV).download and capabilities_of(JSON).jsonp and capabilities_of(JSV).pretty
+    assert capabilities_of(XML).typed_encode and not capabilities_of(XML).download

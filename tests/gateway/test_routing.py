@@ -4,7 +4,7 @@ import pytest
 
 from gateway.errors import MethodNotAllowed, NotFound, OperationNotImplemented
 from gateway.operations import OPERATIONS
-from gateway.routing import RouteKind, Router, split_suffix
+from gateway.routing import RouteKind, Router, check_verb, split_suffix
 
 FORMATS = ("json", "xml", "jsv", "csv")
 router = Router(OPERATIONS, FORMATS)
@@ -54,11 +54,11 @@ def test_batch_routes_need_post() -> None:
     batch = router.match("POST", "/api/PatchAISession[]")
     assert batch.batch and batch.operation.name == "PatchAISession"
     with pytest.raises(OperationNotImplemented):
-        router.match("PATCH", "/api/PatchAISession[]")
+        check_verb(router.match("PATCH", "/api/PatchAISession[]"), "PATCH")
 
 
 def test_unknown_operation_and_wrong_verb_on_predefined_routes_are_405() -> None:
     with pytest.raises(OperationNotImplemented, match="does not exist"):
         router.match("POST", "/api/Nope")
     with pytest.raises(OperationNotImplemented, match=r"Get\(PatchAISession\)"):
-        router.match("GET", "/json/reply/PatchAISession")
+        check_verb(router.match("GET", "/json/reply/PatchAISession"), "GET")

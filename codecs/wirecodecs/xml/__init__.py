@@ -10,6 +10,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, Literal, TypeVar, cast
 
 from .._convert import convert
+from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
 from ._reader import Limits, bind, parse
@@ -49,6 +50,7 @@ class XmlCodec:
     media_types: tuple[str, ...] = ("application/xml", "text/xml")
     # ServiceStack appends a charset to JSON only (HostConfig.AppendUtf8CharsetOnContentTypes).
     content_type: str = "application/xml"
+    capabilities = Capabilities(typed_encode=True)
 
     def __init__(
         self,

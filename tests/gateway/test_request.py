@@ -1,4 +1,4 @@
-"""The endpoint's request plumbing on hand-built ASGI scopes: `Incoming`, `_lookup`, `_read_body`."""
+"""The request plumbing on hand-built ASGI scopes: `ParsedRequest`, `lookup_param`, `read_body`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
-from gateway.endpoint import Incoming, _lookup, _read_body
+from gateway.body import read_body
 from gateway.errors import PayloadTooLarge
+from gateway.request import ParsedRequest, lookup_param
 
 LIMIT = 10
 
@@ -61,39 +62,41 @@ def incoming(
     query_string: bytes = b"",
     path: str = "/ai/sessions",
     http_version: str | None = "1.1",
-) -> Incoming:
-    return Incoming(Request(scope(headers, query_string=query_string, path=path, http_version=http_version), receive))
+) -> ParsedRequest:
+    return ParsedRequest(
+        Request(scope(headers, query_string=query_string, path=path, http_version=http_version), receive)
+    )
 
 
-def read(inc: Incoming, limit: int = LIMIT) -> bytes:
-    return anyio.run(_read_body, inc, limit)
+def read(inc: ParsedRequest, limit: int = LIMIT) -> bytes:
+    return anyio.run(read_body, inc, limit)
 
 
-# --- _lookup ---
+# --- lookup_param ---
 
 
 def test_lookup_prefers_the_exact_spelling() -> None:
     params = {"FORMAT": "xml", "format": "json", "Format": "jsv"}
-    assert _lookup(params, "format") == "json"
-    assert _lookup(params, "Format") == "jsv"
-    assert _lookup(params, "FORMAT") == "xml"
+    assert lookup_param(params, "format") == "json"
+    assert lookup_param(params, "Format") == "jsv"
+    assert lookup_param(params, "FORMAT") == "xml"
 
 
 def test_lookup_falls_back_to_the_first_case_insensitive_match() -> None:
     params = {"CallBack": "a", "CALLBACK": "b"}
-    assert _lookup(params, "callback") == "a"
-    assert _lookup({"x-http-method-override": "PUT"}, "X-Http-Method-Override") == "PUT"
+    assert lookup_param(params, "callback") == "a"
+    assert lookup_param({"x-http-method-override": "PUT"}, "X-Http-Method-Override") == "PUT"
 
 
 def test_lookup_misses_are_none_and_empty_values_count() -> None:
-    assert _lookup({}, "format") is None
-    assert _lookup({"formats": "xml", "form": "x"}, "format") is None
+    assert lookup_param({}, "format") is None
+    assert lookup_param({"formats": "xml", "form": "x"}, "format") is None
     # An empty value is a value: it does not fall through to another spelling.
-    assert _lookup({"callback": "", "Callback": "cb"}, "callback") == ""
-    assert _lookup({"Callback": ""}, "callback") == ""
+    assert lookup_param({"callback": "", "Callback": "cb"}, "callback") == ""
+    assert lookup_param({"Callback": ""}, "callback") == ""
 
 
-# --- Incoming: the parts of the scope ---
+# --- ParsedRequest: the parts of the scope ---
 
 
 def test_path_query_string_and_http_version() -> None:
@@ -123,7 +126,7 @@ def test_param_is_case_insensitive_exact_spelling_first() -> None:
     assert inc.param("debug") is None
 
 
-# --- Incoming: headers ---
+# --- ParsedRequest: headers ---
 
 
 def test_header_names_are_lowercased() -> None:
@@ -171,7 +174,7 @@ def test_no_content_type_is_none() -> None:
     assert incoming([("Accept", "application/json")]).content_type is None
 
 
-# --- Incoming: cookies ---
+# --- ParsedRequest: cookies ---
 
 
 def test_cookies_are_parsed_when_sent() -> None:
@@ -190,7 +193,7 @@ def test_no_cookie_header_is_no_cookies() -> None:
     assert dict(inc.cookies) == {}
 
 
-# --- _read_body ---
+# --- read_body ---
 
 
 def test_no_framing_headers_on_http1_is_no_body_and_nothing_is_read() -> None:
