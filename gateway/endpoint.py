@@ -127,7 +127,7 @@ class Endpoint:
         if match.batch:
             requests = _decode_batch(operation, codecs.request, body)
             check_verb(match, exchange.verb)
-            return await self._run_batch(match, requests, responder, ctx)
+            return await self._run_batch(operation, requests, responder, ctx)
         dto = bind_request(
             operation.request_type,
             custom_route=match.kind is RouteKind.CUSTOM,
@@ -140,14 +140,15 @@ class Endpoint:
         )
         check_verb(match, exchange.verb)
         result = await operation.handler(self._services, dto, ctx)
-        if match.oneway or result is None:
+        # A oneway without a message queue runs in-process and answers like a reply, as ServiceStack's
+        # ExecuteOneWay does when no IMessageFactory is registered.
+        if result is None:
             return responder.no_content(cookies=ctx.set_cookies)
         return responder.body(result, cookies=ctx.set_cookies, declared_type=operation.response_type)
 
     async def _run_batch(
-        self, match: RouteMatch, requests: list[Any], responder: Responder, ctx: CallContext
+        self, operation: Operation, requests: list[Any], responder: Responder, ctx: CallContext
     ) -> Response:
-        operation = match.operation
         results: list[Any] = []
         for index, dto in enumerate(requests):
             try:
@@ -157,8 +158,6 @@ class Endpoint:
                 exc.headers["X-AutoBatch-Completed"] = str(index)
                 raise
         headers = {"X-AutoBatch-Completed": str(len(results))}
-        if match.oneway:
-            return responder.no_content(headers=headers)
         return responder.body(results, headers=headers, declared_type=GenericAlias(list, (operation.response_type,)))
 
     def _negotiation_input(self, exchange: _Exchange) -> NegotiationInput:
