@@ -18,7 +18,7 @@ from .negotiation import make_negotiator
 from .operations import OPERATIONS, Services
 from .routing import Router
 from .service import SessionService
-from .store import SqliteStore, open_store
+from .store import Store, open_store
 
 __all__ = ["GatewayApp", "create_app"]
 
@@ -32,7 +32,7 @@ class GatewayApp:
     turns every failure into a response in the caller's format.
     """
 
-    def __init__(self, pages: Starlette, endpoint: Endpoint, page_paths: frozenset[str], store: SqliteStore) -> None:
+    def __init__(self, pages: Starlette, endpoint: Endpoint, page_paths: frozenset[str], store: Store) -> None:
         self.pages = pages
         self.endpoint = endpoint
         #: Each page path by its lower-case form: ASP.NET matches paths case-insensitively, so
@@ -68,7 +68,7 @@ def _vary_accept(send: Send) -> Send:
 def create_app(
     settings: Settings | None = None,
     *,
-    store: SqliteStore | None = None,
+    store: Store | None = None,
     registry: CodecRegistry | None = None,
 ) -> GatewayApp:
     """Build the gateway. It opens the store named by `settings.db_url` unless one is given, and

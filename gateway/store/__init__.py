@@ -1,14 +1,17 @@
-"""Storage: the protocols the service depends on, the SQLite store, and `open_store(url)`."""
+"""Storage: the protocols the service depends on, the SQLite store, and `open_store(url)`, which
+also opens the PostgreSQL store (`gateway.store.postgres`, imported only when asked for)."""
 
 from .base import (
     SORTABLE_FIELDS,
     AccountRecord,
+    AdminStore,
     DuplicateName,
     IdentityStore,
     SessionPage,
     SessionQuery,
     SessionRecord,
     SessionStore,
+    Store,
     StoreError,
     StoreUnavailable,
     UnknownAccount,
@@ -16,11 +19,12 @@ from .base import (
     UserRecord,
 )
 from .sqlite import SqliteStore
-from .urls import open_store, sqlite_path
+from .urls import is_postgres_url, open_store, sqlite_path
 
 __all__ = [
     "SORTABLE_FIELDS",
     "AccountRecord",
+    "AdminStore",
     "DuplicateName",
     "IdentityStore",
     "SessionPage",
@@ -28,11 +32,13 @@ __all__ = [
     "SessionRecord",
     "SessionStore",
     "SqliteStore",
+    "Store",
     "StoreError",
     "StoreUnavailable",
     "UnknownAccount",
     "UnknownUser",
     "UserRecord",
+    "is_postgres_url",
     "open_store",
     "sqlite_path",
 ]

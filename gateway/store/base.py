@@ -7,18 +7,21 @@ contract a new store must pass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 __all__ = [
     "SORTABLE_FIELDS",
     "AccountRecord",
+    "AdminStore",
     "DuplicateName",
     "IdentityStore",
     "SessionPage",
     "SessionQuery",
     "SessionRecord",
     "SessionStore",
+    "Store",
     "StoreError",
     "StoreUnavailable",
     "UnknownAccount",
@@ -144,3 +147,28 @@ class IdentityStore(Protocol):
         ...
 
     async def delete_login(self, login_id: str) -> None: ...
+
+
+class AdminStore(Protocol):
+    """The seeding operations the CLI and tests use. Synchronous: they run outside any event loop,
+    one short transaction each, beside a running server."""
+
+    def add_account(self, name: str) -> AccountRecord:
+        """Raises DuplicateName if an account has that name."""
+        ...
+
+    def add_user(self, name: str, roles: Sequence[str] = (), password_hash: str | None = None) -> UserRecord:
+        """Raises DuplicateName if a user has that name, compared case-insensitively (ASCII)."""
+        ...
+
+    def add_api_key(self, user_name: str) -> str:
+        """Create an API key for the user; returns the key, which is stored only as a hash."""
+        ...
+
+    def account_exists(self, account_id: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class Store(SessionStore, IdentityStore, AdminStore, Protocol):
+    """Everything a gateway process needs from one database."""

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -41,6 +39,7 @@ from .base import (
     UserRecord,
 )
 from .cache import CommitCache
+from .ids import login_hash, new_id
 from .migrations import MIGRATIONS
 from .writer import GroupCommitWriter
 
@@ -79,16 +78,6 @@ def _claim(path: str) -> int:
         os.close(fd)
         raise StoreUnavailable(f"database {path!r} is already served by another evo-gateway process") from None
     return fd
-
-
-def _new_id() -> str:
-    # ServiceStack's default Guid text is 32 hex digits (format "N").
-    return uuid.uuid4().hex
-
-
-def _login_hash(login_id: str) -> str:
-    # Login tokens are bearer secrets like API keys: keep only their digest at rest.
-    return hashlib.sha256(login_id.encode("utf-8")).hexdigest()
 
 
 def _session(row: sqlite3.Row) -> SessionRecord:
@@ -217,7 +206,7 @@ class SqliteStore:
     # --- admin operations (synchronous: the CLI and tests call them directly) ---
 
     def add_account(self, name: str) -> AccountRecord:
-        record = AccountRecord(id=_new_id(), name=name)
+        record = AccountRecord(id=new_id(), name=name)
         try:
             with self._transaction(write=True) as conn:
                 conn.execute(
@@ -228,7 +217,7 @@ class SqliteStore:
         return record
 
     def add_user(self, name: str, roles: Sequence[str] = (), password_hash: str | None = None) -> UserRecord:
-        record = UserRecord(id=_new_id(), name=name, roles=tuple(dict.fromkeys(roles)))
+        record = UserRecord(id=new_id(), name=name, roles=tuple(dict.fromkeys(roles)))
         try:
             with self._transaction(write=True) as conn:
                 conn.execute(
@@ -266,7 +255,7 @@ class SqliteStore:
         return None if row is None else _session(row)
 
     async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
-        session_id = _new_id()
+        session_id = new_id()
 
         def work(conn: sqlite3.Connection) -> SessionRecord:
             if conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is None:
@@ -379,7 +368,7 @@ class SqliteStore:
             conn.execute("DELETE FROM logins WHERE expires_at <= ?", (time.time(),))
             conn.execute(
                 "INSERT INTO logins (login_hash, user_id, expires_at) VALUES (?, ?, ?)",
-                (_login_hash(login_id), user_id, expires_at),
+                (login_hash(login_id), user_id, expires_at),
             )
 
         await self._writer.submit(work)
@@ -387,12 +376,12 @@ class SqliteStore:
     async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
         found = self._user(
             "FROM logins AS l JOIN users AS u ON u.id = l.user_id WHERE l.login_hash = ? AND l.expires_at > ?",
-            (_login_hash(login_id), now),
+            (login_hash(login_id), now),
         )
         return None if found is None else found[0]
 
     async def delete_login(self, login_id: str) -> None:
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM logins WHERE login_hash = ?", (_login_hash(login_id),))
+            conn.execute("DELETE FROM logins WHERE login_hash = ?", (login_hash(login_id),))
 
         await self._writer.submit(work)
