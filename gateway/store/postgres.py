@@ -1,0 +1,338 @@
+"""The shared store: one PostgreSQL database that any number of gateway processes use at once.
+
+- Nothing is cached in the process and nothing is locked outside the database: every read sees
+  every node's committed writes, so several nodes can serve one database behind a load balancer.
+- Connections come from a `psycopg_pool` pool, and the store's work runs on worker threads with
+  the pool's synchronous connections. The async pool binds itself to one event loop, and the app
+  is driven from more than one (uvicorn's, a test client's portal, `anyio.run` in tests); a thread
+  per query keeps the store independent of which loop calls it.
+- Every wait is bounded: the connection attempt (`connect_timeout`), the wait for a pooled
+  connection (`pool_timeout`), each statement and lock wait (`statement_timeout`, `lock_timeout`)
+  and unacknowledged TCP data (`tcp_user_timeout`). When the database is down the store raises
+  StoreUnavailable within those bounds; the pool gives up on a dead slot after `reconnect_seconds`
+  and the next request opens a fresh connection, so service resumes without a restart.
+- Commits wait for the WAL flush (PostgreSQL's default `synchronous_commit=on`): an acknowledged
+  write survives a crash of the gateway or of the database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import psycopg
+import psycopg.errors
+from psycopg_pool import ConnectionPool
+
+from ..apikeys import generate_api_key, hash_api_key
+from ..clock import utc_now_iso
+from .base import (
+    SORTABLE_FIELDS,
+    AccountRecord,
+    DuplicateName,
+    SessionPage,
+    SessionQuery,
+    SessionRecord,
+    StoreUnavailable,
+    UnknownAccount,
+    UnknownUser,
+    UserRecord,
+)
+from .ids import login_hash, new_id
+from .pg_migrations import PG_MIGRATIONS, ascii_fold
+
+__all__ = ["MIGRATION_LOCK_KEY", "PostgresStore"]
+
+T = TypeVar("T")
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+#: The advisory lock every process takes to migrate; one at a time, the rest wait and find it done.
+MIGRATION_LOCK_KEY = 0x65766F5F67770001  # "evo_gw" + 1
+
+_SESSION_COLUMNS = """
+    s.id AS id, s.account_id AS account_id, a.name AS account_name, s.purpose AS purpose,
+    s.date_created AS date_created, s.date_last_modified AS date_last_modified,
+    s.created_by AS created_by, s.last_modified_by AS last_modified_by
+"""
+_SESSION_FROM = "FROM ai_sessions AS s JOIN accounts AS a ON a.id = s.account_id"
+_SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = %s"
+_PATCH_RETURNING = (
+    "UPDATE ai_sessions SET purpose = COALESCE(%s, purpose), date_last_modified = %s, last_modified_by = %s"
+    " WHERE id = %s RETURNING id, account_id,"
+    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
+    " purpose, date_created, date_last_modified, created_by, last_modified_by"
+)
+#: User names compare case-insensitively in ASCII only, as SQLite's NOCASE (and the unique index).
+_BY_FOLDED_NAME = f"FROM users AS u WHERE {ascii_fold('u.name')} = {ascii_fold('%s')}"
+_USER_COLUMNS = "SELECT u.id, u.name, u.password_hash, ARRAY(SELECT role FROM user_roles WHERE user_id = u.id)"
+
+
+def _session(row: tuple[Any, ...]) -> SessionRecord:
+    return SessionRecord(*row)
+
+
+class PostgresStore:
+    """`SessionStore`, `IdentityStore` and `AdminStore` over one PostgreSQL database. Opening it
+    creates or migrates the schema under an advisory lock, so nodes may start at the same moment."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: int = 2,
+        pool_timeout: float = 3.0,
+        statement_timeout: float = 4.0,
+        reconnect_seconds: float = 2.0,
+        max_connections: int = 10,
+    ) -> None:
+        self.url = url
+        self._pool_timeout = pool_timeout
+        ms = int(statement_timeout * 1000)
+        self._connect_kwargs: dict[str, Any] = {
+            "connect_timeout": max(2, connect_timeout),  # libpq counts whole seconds, at least 2
+            "tcp_user_timeout": ms,
+            "options": f"-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={ms}",
+            "application_name": "evo-gateway",
+        }
+        self._migrate()
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            kwargs=self._connect_kwargs,
+            min_size=1,
+            max_size=max_connections,
+            timeout=pool_timeout,
+            # A connection the server dropped (a restart) is found before it is handed out.
+            check=ConnectionPool.check_connection,
+            # Short, so a dead slot is given up soon and the next request dials afresh.
+            reconnect_timeout=reconnect_seconds,
+            open=False,
+            name="evo-gateway",
+        )
+        self._pool.open(wait=False)
+        self._closed = False
+
+    # --- connections and transactions ---
+
+    def _migrate(self) -> None:
+        try:
+            with psycopg.connect(self.url, **self._connect_kwargs) as conn, conn.transaction():
+                # Migrating takes longer than a request may: bound it generously but still bound it.
+                conn.execute("SET LOCAL statement_timeout = '60s'")
+                conn.execute("SET LOCAL lock_timeout = '60s'")
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+                conn.execute("CREATE TABLE IF NOT EXISTS evo_gateway_schema (version INTEGER NOT NULL)")
+                row = conn.execute("SELECT version FROM evo_gateway_schema").fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO evo_gateway_schema (version) VALUES (0)")
+                version = 0 if row is None else int(row[0])
+                if version > len(PG_MIGRATIONS):
+                    raise StoreUnavailable(
+                        f"database has schema version {version}; this gateway knows up to {len(PG_MIGRATIONS)}"
+                    )
+                for number, script in enumerate(PG_MIGRATIONS[version:], start=version + 1):
+                    conn.execute(script.encode("utf-8"))
+                    conn.execute("UPDATE evo_gateway_schema SET version = %s", (number,))
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"cannot open database: {_reason(exc)}") from None
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction on a pooled connection; committed when it returns."""
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        try:
+            with self._pool.connection(timeout=self._pool_timeout) as conn:
+                return work(conn)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            # PoolTimeout and a cancelled statement are OperationalErrors too.
+            raise StoreUnavailable(f"database unavailable: {_reason(exc)}") from None
+
+    async def _in_thread(self, work: Callable[[Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(self._run, work)
+
+    def close(self) -> None:
+        self._closed = True
+        self._pool.close()
+
+    # --- admin operations (synchronous, like SqliteStore's) ---
+
+    def add_account(self, name: str) -> AccountRecord:
+        record = AccountRecord(id=new_id(), name=name)
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                "INSERT INTO accounts (id, name, created_at) VALUES (%s, %s, %s)", (record.id, name, utc_now_iso())
+            )
+
+        try:
+            self._run(work)
+        except psycopg.errors.UniqueViolation:
+            raise DuplicateName(f"an account named {name!r} already exists") from None
+        return record
+
+    def add_user(self, name: str, roles: Sequence[str] = (), password_hash: str | None = None) -> UserRecord:
+        record = UserRecord(id=new_id(), name=name, roles=tuple(dict.fromkeys(roles)))
+
+        def work(conn: Connection) -> None:
+            conn.execute(
+                "INSERT INTO users (id, name, password_hash, created_at) VALUES (%s, %s, %s, %s)",
+                (record.id, name, password_hash, utc_now_iso()),
+            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO user_roles (user_id, role) VALUES (%s, %s)", [(record.id, r) for r in record.roles]
+                )
+
+        try:
+            self._run(work)
+        except psycopg.errors.UniqueViolation:
+            raise DuplicateName(f"a user named {name!r} already exists") from None
+        return record
+
+    def add_api_key(self, user_name: str) -> str:
+        key = generate_api_key()
+
+        def work(conn: Connection) -> None:
+            row = conn.execute(f"SELECT u.id {_BY_FOLDED_NAME}", (user_name,)).fetchone()
+            if row is None:
+                raise UnknownUser(f"no user named {user_name!r}")
+            conn.execute(
+                "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (%s, %s, %s)",
+                (hash_api_key(key), row[0], utc_now_iso()),
+            )
+
+        self._run(work)
+        return key
+
+    def account_exists(self, account_id: str) -> bool:
+        return self._run(
+            lambda conn: conn.execute("SELECT 1 FROM accounts WHERE id = %s", (account_id,)).fetchone() is not None
+        )
+
+    # --- SessionStore ---
+
+    async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
+        session_id = new_id()
+
+        def work(conn: Connection) -> SessionRecord:
+            # One statement: the insert happens only if the account exists, and the row comes back
+            # with the account's name joined in.
+            row = conn.execute(
+                "WITH inserted AS (INSERT INTO ai_sessions (id, account_id, purpose, date_created,"
+                " date_last_modified, created_by, last_modified_by)"
+                " SELECT %s, a.id, %s, %s, %s, %s, %s FROM accounts AS a WHERE a.id = %s"
+                " RETURNING *)"
+                " SELECT s.id, s.account_id, a.name, s.purpose, s.date_created, s.date_last_modified, s.created_by,"
+                " s.last_modified_by FROM inserted AS s JOIN accounts AS a ON a.id = s.account_id",
+                (session_id, purpose, now, now, actor_id, actor_id, account_id),
+            ).fetchone()
+            if row is None:
+                raise UnknownAccount(f"no account has id {account_id!r}")
+            return _session(row)
+
+        return await self._in_thread(work)
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        row = await self._in_thread(lambda conn: conn.execute(_SELECT_SESSION, (session_id,)).fetchone())
+        return None if row is None else _session(row)
+
+    async def patch_session(
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+    ) -> SessionRecord | None:
+        row = await self._in_thread(
+            lambda conn: conn.execute(_PATCH_RETURNING, (purpose, now, actor_id, session_id)).fetchone()
+        )
+        return None if row is None else _session(row)
+
+    async def delete_session(self, session_id: str) -> bool:
+        return await self._in_thread(
+            lambda conn: conn.execute("DELETE FROM ai_sessions WHERE id = %s", (session_id,)).rowcount > 0
+        )
+
+    def _list_sessions(self, conn: Connection, query: SessionQuery) -> SessionPage:
+        where: list[str] = []
+        params: list[Any] = []
+        # One array parameter per id list: no limit on the number of ids.
+        if query.account_ids:
+            where.append("s.account_id = ANY(%s)")
+            params.append(list(query.account_ids))
+        if query.specific_ids:
+            where.append("s.id = ANY(%s)")
+            params.append(list(query.specific_ids))
+        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+        # The column comes from a fixed whitelist, never from the request text. SQLite puts NULL
+        # first when ascending and last when descending; PostgreSQL is told to do the same.
+        column = SORTABLE_FIELDS[query.sort_key]
+        direction = "DESC NULLS LAST" if query.descending else "ASC NULLS FIRST"
+        order_sql = f"ORDER BY {column} {direction}, id {direction}"
+        page_sql = ""
+        page_params: list[Any] = []
+        if query.limit is not None:
+            # One row beyond the page tells whether more pages exist without counting.
+            page_sql = "LIMIT %s OFFSET %s"
+            page_params = [query.limit + 1, query.offset]
+        elif query.offset:
+            page_sql = "OFFSET %s"
+            page_params = [query.offset]
+        # One snapshot for the page and its count, as SQLite's read transaction gives.
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rows = conn.execute(
+            f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where_sql} {order_sql} {page_sql}".encode(),
+            [*params, *page_params],
+        ).fetchall()
+        total = None
+        if query.count_total:
+            counted = conn.execute(f"SELECT COUNT(*) {_SESSION_FROM} {where_sql}".encode(), params).fetchone()
+            total = 0 if counted is None else int(counted[0])
+        has_more = query.limit is not None and len(rows) > query.limit
+        items = [_session(r) for r in (rows[: query.limit] if query.limit is not None else rows)]
+        return SessionPage(items=items, total_count=total, has_more=has_more)
+
+    async def list_sessions(self, query: SessionQuery) -> SessionPage:
+        return await self._in_thread(lambda conn: self._list_sessions(conn, query))
+
+    # --- IdentityStore ---
+
+    async def _user(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
+        row = await self._in_thread(lambda conn: conn.execute(f"{_USER_COLUMNS} {clause}".encode(), params).fetchone())
+        if row is None:
+            return None
+        return UserRecord(id=row[0], name=row[1], roles=tuple(sorted(row[3]))), row[2]
+
+    async def user_by_name(self, name: str) -> tuple[UserRecord, str | None] | None:
+        return await self._user(_BY_FOLDED_NAME, (name,))
+
+    async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None:
+        found = await self._user(
+            "FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = %s", (key_hash,)
+        )
+        return None if found is None else found[0]
+
+    async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
+        def work(conn: Connection) -> None:
+            # Expired logins are swept as new ones arrive, so the table stays small without a job.
+            conn.execute("DELETE FROM logins WHERE expires_at <= %s", (time.time(),))
+            conn.execute(
+                "INSERT INTO logins (login_hash, user_id, expires_at) VALUES (%s, %s, %s)",
+                (login_hash(login_id), user_id, expires_at),
+            )
+
+        await self._in_thread(work)
+
+    async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
+        found = await self._user(
+            "FROM logins AS l JOIN users AS u ON u.id = l.user_id WHERE l.login_hash = %s AND l.expires_at > %s",
+            (login_hash(login_id), now),
+        )
+        return None if found is None else found[0]
+
+    async def delete_login(self, login_id: str) -> None:
+        await self._in_thread(
+            lambda conn: conn.execute("DELETE FROM logins WHERE login_hash = %s", (login_hash(login_id),))
+        )
+
+
+def _reason(exc: psycopg.Error) -> str:
+    # libpq messages span lines; the CLI and the logs want one.
+    return " ".join(str(exc).split()) or type(exc).__name__

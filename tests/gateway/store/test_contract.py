@@ -1,0 +1,225 @@
+"""The store contract: what every store (SQLite, PostgreSQL) must do alike, through the protocols
+and the admin operations only. Each test runs once per store (the `store` fixture in conftest.py)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import anyio
+import pytest
+
+from gateway.apikeys import hash_api_key
+from gateway.store import DuplicateName, SessionQuery, Store, UnknownAccount, UnknownUser
+
+NOW = "2026-11-24T10:00:00.000000Z"
+LATER = "2026-11-24T11:00:00.000000Z"
+
+
+def test_create_get_patch_delete(store: Store) -> None:
+    account = store.add_account("Acme Voice")
+
+    async def scenario() -> None:
+        created = await store.create_session(account_id=account.id, purpose="sales", actor_id="u1", now=NOW)
+        assert (created.account_name, created.purpose, created.date_created, created.created_by) == (
+            "Acme Voice",
+            "sales",
+            NOW,
+            "u1",
+        )
+        assert await store.get_session(created.id) == created
+
+        patched = await store.patch_session(created.id, purpose=None, actor_id="u2", now=LATER)
+        assert patched is not None
+        # None leaves the purpose alone but still stamps the modification.
+        assert (patched.purpose, patched.date_last_modified, patched.last_modified_by) == ("sales", LATER, "u2")
+        assert patched.date_created == NOW and patched.created_by == "u1"
+
+        patched = await store.patch_session(created.id, purpose="support", actor_id="u2", now=LATER)
+        assert patched is not None and patched.purpose == "support"
+
+        assert await store.delete_session(created.id) is True
+        assert await store.delete_session(created.id) is False
+        assert await store.get_session(created.id) is None
+        assert await store.patch_session(created.id, purpose="x", actor_id="u2", now=LATER) is None
+
+    anyio.run(scenario)
+
+
+def test_create_session_for_unknown_account_raises(store: Store) -> None:
+    async def scenario() -> None:
+        with pytest.raises(UnknownAccount):
+            await store.create_session(account_id="nope", purpose=None, actor_id="u1", now=NOW)
+        page = await store.list_sessions(SessionQuery())
+        assert page.items == [] and page.total_count == 0
+
+    anyio.run(scenario)
+
+
+def test_list_filters_sorts_and_pages(store: Store) -> None:
+    acme = store.add_account("Acme")
+    zeta = store.add_account("Zeta")
+
+    async def scenario() -> None:
+        ids = []
+        for i in range(5):
+            account = acme if i % 2 == 0 else zeta
+            rec = await store.create_session(
+                account_id=account.id, purpose=f"p{i}", actor_id="u", now=f"2026-01-0{i + 1}T00:00:00.000000Z"
+            )
+            ids.append(rec.id)
+
+        everything = await store.list_sessions(SessionQuery())
+        assert [r.id for r in everything.items] == ids and everything.total_count == 5
+        assert not everything.has_more
+
+        newest_first = await store.list_sessions(SessionQuery(descending=True))
+        assert [r.id for r in newest_first.items] == ids[::-1]
+
+        by_account = await store.list_sessions(SessionQuery(account_ids=(zeta.id,)))
+        assert [r.id for r in by_account.items] == [ids[1], ids[3]] and by_account.total_count == 2
+
+        specific = await store.list_sessions(SessionQuery(specific_ids=(ids[4], ids[0], "missing")))
+        assert {r.id for r in specific.items} == {ids[0], ids[4]}
+
+        page = await store.list_sessions(SessionQuery(offset=2, limit=2))
+        assert [r.id for r in page.items] == ids[2:4] and page.has_more and page.total_count == 5
+        last = await store.list_sessions(SessionQuery(offset=4, limit=2, count_total=False))
+        assert [r.id for r in last.items] == ids[4:] and not last.has_more and last.total_count is None
+
+        by_name = await store.list_sessions(SessionQuery(sort_key="accountname"))
+        assert [r.account_name for r in by_name.items] == ["Acme"] * 3 + ["Zeta"] * 2
+
+    anyio.run(scenario)
+
+
+def test_duplicate_names_are_refused(store: Store) -> None:
+    store.add_account("Acme")
+    with pytest.raises(DuplicateName):
+        store.add_account("Acme")
+    store.add_user("admin")
+    with pytest.raises(DuplicateName):
+        store.add_user("ADMIN")  # user names are case-insensitive, as ServiceStack's auth repositories
+
+
+def test_api_keys_resolve_to_their_user(store: Store) -> None:
+    user = store.add_user("admin", ["SystemAdministrator", "SystemAdministrator", "Ops"])
+    key = store.add_api_key("admin")
+    with pytest.raises(UnknownUser):
+        store.add_api_key("nobody")
+
+    found = anyio.run(store.user_by_api_key_hash, hash_api_key(key))
+    assert found is not None and found.id == user.id and set(found.roles) == {"SystemAdministrator", "Ops"}
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(key + "x")) is None
+    # The user name is matched as a login is: case-insensitively.
+    other = store.add_api_key("ADMIN")
+    found = anyio.run(store.user_by_api_key_hash, hash_api_key(other))
+    assert found is not None and found.id == user.id
+
+
+def test_logins_expire_and_can_be_deleted(store: Store) -> None:
+    user = store.add_user("admin")
+
+    async def scenario() -> None:
+        await store.create_login(user.id, login_id="tok", expires_at=1_000_000_000_000.0)
+        assert (await store.user_by_login("tok", now=0.0)) is not None
+        assert (await store.user_by_login("tok", now=2_000_000_000_000.0)) is None
+        assert (await store.user_by_login("other", now=0.0)) is None
+        await store.delete_login("tok")
+        assert (await store.user_by_login("tok", now=0.0)) is None
+
+    anyio.run(scenario)
+
+
+def test_user_by_name_returns_the_password_hash(store: Store) -> None:
+    store.add_user("admin", password_hash="scrypt$x")
+    store.add_user("keyonly")
+    found = anyio.run(store.user_by_name, "admin")
+    assert found is not None and found[1] == "scrypt$x"
+    found = anyio.run(store.user_by_name, "keyonly")
+    assert found is not None and found[1] is None
+    assert anyio.run(store.user_by_name, "ghost") is None
+
+
+def test_concurrent_patches_from_many_threads_lose_nothing(store: Store) -> None:
+    account = store.add_account("Acme")
+    created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(20):
+                patch = functools.partial(
+                    store.patch_session, created.id, purpose=f"{n}-{i}", actor_id=f"w{n}", now=NOW
+                )
+                anyio.run(patch)
+        except BaseException as exc:  # surfaced below; a thread cannot fail the test itself
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    final = anyio.run(store.get_session, created.id)
+    assert final is not None
+    # The last acknowledged write is what is stored: one of the writers' final values.
+    assert final.purpose in {f"{n}-19" for n in range(8)}
+
+
+def test_sorting_is_by_bytes_with_nulls_first_ascending(store: Store) -> None:
+    # SQLite's BINARY collation orders UTF-8 bytes and puts NULL first ascending, last descending;
+    # every store must list the same order, whatever its server's locale.
+    account = store.add_account("Acme")
+    purposes = ["b", None, "B", "a", "é", "Z", "a b", "ab"]
+
+    async def scenario() -> None:
+        for n, purpose in enumerate(purposes):
+            await store.create_session(
+                account_id=account.id, purpose=purpose, actor_id="u", now=f"2026-01-01T00:00:0{n}.000000Z"
+            )
+        ascending = await store.list_sessions(SessionQuery(sort_key="purpose"))
+        assert [r.purpose for r in ascending.items] == [None, "B", "Z", "a", "a b", "ab", "b", "é"]
+        descending = await store.list_sessions(SessionQuery(sort_key="purpose", descending=True))
+        assert [r.purpose for r in descending.items] == ["é", "b", "ab", "a b", "a", "Z", "B", None]
+        offset_only = await store.list_sessions(SessionQuery(sort_key="purpose", offset=6))
+        assert [r.purpose for r in offset_only.items] == ["b", "é"] and offset_only.total_count == 8
+
+    anyio.run(scenario)
+
+
+def test_many_ids_in_one_filter(store: Store) -> None:
+    account = store.add_account("Acme")
+
+    async def scenario() -> None:
+        made = [
+            await store.create_session(account_id=account.id, purpose=None, actor_id="u", now=NOW) for _ in range(3)
+        ]
+        wanted = (*(f"{n:032x}" for n in range(5000)), made[1].id)
+        page = await store.list_sessions(SessionQuery(specific_ids=wanted, account_ids=(account.id,) * 2000))
+        assert [r.id for r in page.items] == [made[1].id] and page.total_count == 1
+
+    anyio.run(scenario)
+
+
+def test_user_names_fold_ascii_case_only(store: Store) -> None:
+    # SQLite's NOCASE folds A-Z only: "ÉMILE" and "émile" are two users, "Admin" and "admin" one.
+    admin = store.add_user("admin", ["Ops"])
+    lower = store.add_user("émile")
+    upper = store.add_user("ÉMILE")
+    found = anyio.run(store.user_by_name, "ADMIN")
+    assert found is not None and found[0].id == admin.id and found[0].name == "admin"
+    found = anyio.run(store.user_by_name, "Émile")
+    assert found is not None and found[0].id == upper.id
+    found = anyio.run(store.user_by_name, "éMile")
+    assert found is not None and found[0].id == lower.id
+    with pytest.raises(DuplicateName):
+        store.add_user("éMILE")
+
+
+def test_account_exists(store: Store) -> None:
+    account = store.add_account("Acme")
+    assert store.account_exists(account.id)
+    assert not store.account_exists("0" * 32)
+    assert not store.account_exists(account.id.upper())
