@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, seeded with an account, an admin and a plain user."""
+"""Shared fixtures: a real database per test (a SQLite file; a fresh PostgreSQL database too for the
+modules in BOTH_STORES), seeded with an account, an admin and a plain user."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.operations import SYSTEM_ADMINISTRATOR
 from gateway.passwords import hash_password
-from gateway.store import SqliteStore, open_store
+from gateway.store import Store, is_postgres_url, open_store
 
 ADMIN_PASSWORD = "admin-pass-1"
 USER_PASSWORD = "user-pass-1"
@@ -25,7 +26,7 @@ _USER_HASH = hash_password(USER_PASSWORD)
 
 @dataclass
 class World:
-    store: SqliteStore
+    store: Store
     db_url: str
     account_id: str
     account_name: str
@@ -48,9 +49,48 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+#: HTTP and auth modules that run once per store (the whole suite runs on SQLite).
+BOTH_STORES = frozenset({"test_http_operations", "test_http_auth", "test_auth"})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_kind" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_STORES:
+        metafunc.parametrize("store_kind", ["sqlite", "postgres"])
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    db_url = f"sqlite:///{tmp_path / 'gateway.db'}"
+def store_kind() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def db_url(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if store_kind == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return f"sqlite:///{tmp_path / 'gateway.db'}"
+
+
+def sql(world: World, statement: str, *params: object) -> list[tuple[object, ...]]:
+    """Change the database behind the service's back, as the CLI or another process would;
+    `?` placeholders, rewritten for PostgreSQL."""
+    if is_postgres_url(world.db_url):
+        import psycopg
+
+        with psycopg.connect(world.db_url) as pg:
+            cursor = pg.execute(statement.replace("?", "%s").encode(), params)
+            return cursor.fetchall() if cursor.description else []
+    import sqlite3
+    from contextlib import closing
+
+    from gateway.store import sqlite_path
+
+    with closing(sqlite3.connect(sqlite_path(world.db_url))) as conn, conn:
+        return conn.execute(statement, params).fetchall()
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
     store = open_store(db_url)
     account = store.add_account("Acme Voice")
     admin = store.add_user("admin", [SYSTEM_ADMINISTRATOR], _ADMIN_HASH)

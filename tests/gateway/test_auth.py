@@ -4,10 +4,8 @@ and the Authenticate operation (sign in, describe, logout)."""
 from __future__ import annotations
 
 import base64
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import closing
 from typing import Any, TypeVar
 
 import anyio
@@ -21,9 +19,8 @@ from gateway.context import CallContext, Cookie
 from gateway.dtos import Authenticate, AuthenticateResponse
 from gateway.errors import AuthRequired, InvalidCredentials, NotFound, NotSupported
 from gateway.operations import SYSTEM_ADMINISTRATOR
-from gateway.store import sqlite_path
 
-from .conftest import ADMIN_PASSWORD, USER_PASSWORD, World
+from .conftest import ADMIN_PASSWORD, USER_PASSWORD, World, sql
 
 T = TypeVar("T")
 
@@ -47,12 +44,6 @@ class Clock:
 
 def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     return anyio.run(fn, *args)
-
-
-def sql(world: World, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Change the database behind the service's back, as the CLI or another process would."""
-    with closing(sqlite3.connect(sqlite_path(world.db_url))) as conn, conn:
-        return conn.execute(statement, params).fetchall()
 
 
 def basic_header(user: str, password: str) -> dict[str, str]:
