@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,12 @@ def test_open_store_creates_the_file(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{target}")
     store.close()
     assert target.exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@127.0.0.1:1/db", "postgres://u@127.0.0.1:1/db"])
+def test_postgres_urls_without_the_extra_say_what_to_install(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if psycopg were not installed: a None entry makes its import raise ImportError.
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.delitem(sys.modules, "gateway.store.postgres", raising=False)
+    with pytest.raises(StoreUnavailable, match=r"pip install 'evo-gateway\[postgres\]'"):
+        open_store(url)
