@@ -1,0 +1,231 @@
+"""Several real `serve` processes on one PostgreSQL database, as nodes behind a load balancer:
+started at once on an empty schema, read-your-writes and logins across them, a node killed with
+SIGKILL under write load, and the database stopped and started under load."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+import httpx2 as httpx
+import pytest
+
+from ..conftest import require_postgres_binaries
+from ..pgcluster import PgCluster, create_database
+from .conftest import ADMIN_PASSWORD, cli, cli_env, free_port, serve_command
+
+
+@dataclass
+class Node:
+    base_url: str
+    process: subprocess.Popen[str]
+    log: tempfile._TemporaryFileWrapper[str] = field(repr=False)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+
+def _wait_until_serving(node: Node, deadline: float) -> None:
+    while True:
+        try:
+            httpx.get(f"{node.base_url}/ai/sessions", timeout=1)
+            return
+        except httpx.TransportError:
+            if node.process.poll() is not None or time.monotonic() > deadline:
+                node.process.kill()
+                node.process.wait()
+                raise RuntimeError(f"node did not start: {node.output()}") from None
+            time.sleep(0.1)
+
+
+@contextmanager
+def nodes(db_url: str, count: int) -> Iterator[list[Node]]:
+    """`count` serve processes launched at the same moment; SIGTERMed (exit 0 required) at the end,
+    except those a test has killed."""
+    with ExitStack() as stack:
+        started: list[Node] = []
+        for _ in range(count):
+            log = stack.enter_context(tempfile.NamedTemporaryFile("w+"))
+            port = free_port()
+            process = subprocess.Popen(serve_command(db_url, port), env=cli_env(), stdout=log, stderr=log, text=True)
+            started.append(Node(f"http://127.0.0.1:{port}", process, log))
+        try:
+            deadline = time.monotonic() + 60
+            for node in started:
+                _wait_until_serving(node, deadline)
+            yield started
+        finally:
+            for node in started:
+                if node.process.poll() is None:
+                    node.process.terminate()
+            for node in started:
+                try:
+                    node.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    node.process.kill()
+                    node.process.wait()
+            for node in started:
+                assert node.process.returncode in (0, -9), node.output()
+
+
+@dataclass
+class Seeded:
+    account_id: str
+    key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+def seed(db_url: str) -> Seeded:
+    account_id = cli(db_url, "accounts", "add", "Acme Voice")
+    cli(
+        db_url,
+        "users",
+        "add",
+        "admin",
+        "--role",
+        "SystemAdministrator",
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    return Seeded(account_id, cli(db_url, "apikeys", "create", "admin"))
+
+
+def test_three_nodes_on_an_empty_database_share_writes_keys_and_logins(pg_url: str) -> None:
+    with nodes(pg_url, 3) as (a, b, c):
+        # Seeded by the CLI while the nodes run: the key works on every node at once.
+        world = seed(pg_url)
+        for node in (a, b, c):
+            assert httpx.get(f"{node.base_url}/ai/sessions", headers=world.auth).status_code == 200
+
+        created = httpx.post(
+            f"{a.base_url}/ai/sessions", json={"accountId": world.account_id, "purpose": "one"}, headers=world.auth
+        )
+        assert created.status_code == 200
+        sid = created.json()["id"]
+        for node in (b, c):
+            assert httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth).json() == created.json()
+        patched = httpx.patch(f"{b.base_url}/ai/sessions/{sid}", json={"purpose": "two"}, headers=world.auth)
+        assert patched.status_code == 200
+        for node in (a, c):
+            assert httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth).json()["purpose"] == "two"
+        listed = [httpx.get(f"{n.base_url}/ai/sessions", headers=world.auth).json() for n in (a, b, c)]
+        assert listed[0] == listed[1] == listed[2] and listed[0]["totalCount"] == 1
+        assert httpx.delete(f"{c.base_url}/ai/sessions/{sid}", headers=world.auth).status_code == 204
+        for node in (a, b):
+            assert httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth).status_code == 404
+
+        # A login made on A is honoured by B and C; a logout on B ends it everywhere.
+        login = httpx.post(f"{a.base_url}/auth/credentials", json={"userName": "admin", "password": ADMIN_PASSWORD})
+        assert login.status_code == 200
+        cookie = {"ss-id": login.cookies["ss-id"]}
+        for node in (a, b, c):
+            assert httpx.get(f"{node.base_url}/ai/sessions", cookies=cookie).status_code == 200
+        assert httpx.post(f"{b.base_url}/auth/logout", cookies=cookie).status_code == 200
+        time.sleep(1)  # the promise is "within 1 s"; nothing caches logins, so it holds at once
+        for node in (a, b, c):
+            assert httpx.get(f"{node.base_url}/ai/sessions", cookies=cookie).status_code == 401
+
+
+def _create_forever(
+    base_url: str, account_id: str, auth: dict[str, str], stop: threading.Event, acked: list[str]
+) -> None:
+    """Create sessions until stopped; record the id of every one a 200 acknowledged."""
+    n = 0
+    with httpx.Client(base_url=base_url, headers=auth, timeout=10) as client:
+        while not stop.is_set():
+            value = f"{base_url[-5:]}-{n}"
+            n += 1
+            try:
+                r = client.post("/ai/sessions", json={"accountId": account_id, "purpose": value})
+            except httpx.TransportError:
+                continue  # the node was killed mid-request: not acknowledged
+            if r.status_code == 200:
+                acked.append(r.json()["id"])
+
+
+def test_kill_9_of_a_node_under_write_load_loses_no_acknowledged_write(pg_url: str) -> None:
+    with nodes(pg_url, 3) as (a, b, c):
+        world = seed(pg_url)
+        stop = threading.Event()
+        acked: dict[str, list[str]] = {n.base_url: [] for n in (a, b, c)}
+        writers = [
+            threading.Thread(
+                target=_create_forever, args=(n.base_url, world.account_id, world.auth, stop, acked[n.base_url])
+            )
+            for n in (a, b, c)
+            for _ in range(2)
+        ]
+        for t in writers:
+            t.start()
+        try:
+            deadline = time.monotonic() + 30
+            while len(acked[a.base_url]) < 20 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            a.process.kill()  # SIGKILL, mid-load
+            a.process.wait()
+            before = {url: len(ids) for url, ids in acked.items()}
+            deadline = time.monotonic() + 30
+            while min(len(acked[n.base_url]) - before[n.base_url] for n in (b, c)) < 20 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for t in writers:
+                t.join()
+        # The survivors kept serving after the kill.
+        assert all(len(acked[n.base_url]) - before[n.base_url] >= 20 for n in (b, c))
+        every = [sid for ids in acked.values() for sid in ids]
+        assert len(acked[a.base_url]) >= 20
+        listed = httpx.get(f"{b.base_url}/ai/sessions", params={"all": "true"}, headers=world.auth, timeout=30)
+        stored = {item["id"] for item in listed.json()["items"]}
+        assert set(every) <= stored  # every acknowledged write is there
+        with nodes(pg_url, 1) as (restarted,):  # the killed node comes back on the same database
+            got = httpx.get(f"{restarted.base_url}/ai/sessions/{acked[a.base_url][-1]}", headers=world.auth)
+            assert got.status_code == 200
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[PgCluster]:
+    """A cluster this test may stop and start without disturbing the others."""
+    cluster = require_postgres_binaries()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def test_database_stopped_and_started_under_load_is_503_then_service_without_restart(own_cluster: PgCluster) -> None:
+    db_url = create_database(own_cluster.admin_url)
+    with nodes(db_url, 2) as serving:
+        world = seed(db_url)
+        sid = httpx.post(
+            f"{serving[0].base_url}/ai/sessions", json={"accountId": world.account_id}, headers=world.auth
+        ).json()["id"]
+        own_cluster.stop()
+        for node in serving:
+            for _ in range(3):
+                began = time.monotonic()
+                r = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth, timeout=30)
+                # The target is 503 within 5 s; bounded generously here so a loaded machine passes.
+                assert r.status_code == 503 and time.monotonic() - began < 10
+                assert r.json()["responseStatus"]["errorCode"] == "ServiceUnavailable"
+        own_cluster.start()
+        for node in serving:  # the same processes serve again, with no restart
+            deadline = time.monotonic() + 20
+            while True:
+                r = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth, timeout=30)
+                if r.status_code == 200:
+                    break
+                assert r.status_code == 503 and time.monotonic() < deadline, r.text
+                time.sleep(0.2)
+            patched = httpx.patch(f"{node.base_url}/ai/sessions/{sid}", json={"purpose": "back"}, headers=world.auth)
+            assert patched.status_code == 200
