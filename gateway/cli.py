@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
         "--db",
         default=os.environ.get(DB_ENV, DEFAULT_DB_URL),
         metavar="URL",
-        help=f"database URL, sqlite:///relative.db or sqlite:////absolute.db (env {DB_ENV}; default %(default)s)",
+        help=(
+            "database URL: sqlite:///relative.db, sqlite:////absolute.db or"
+            f" postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (env {DB_ENV}; default %(default)s)"
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -1,7 +1,7 @@
 """What the service needs from storage: the `SessionStore` and `IdentityStore` protocols.
 
 Stores know nothing of HTTP or of wire DTOs; they speak in the records below. The protocol-level
-tests in tests/gateway/store/test_sqlite.py (everything that takes the `store` fixture) are the
+tests in tests/gateway/store/test_contract.py (run once per store) are the
 contract a new store must pass.
 """
 

@@ -82,7 +82,7 @@ def _claim(path: str) -> int:
 
 def _session(row: sqlite3.Row) -> SessionRecord:
     # Positional: _SESSION_COLUMNS and _PATCH_RETURNING select SessionRecord's fields in its order
-    # (tests/gateway/store/test_sqlite.py holds them to it), and a Row unpacks 2.5x faster than
+    # (tests/gateway/store/test_sqlite_only.py holds them to it), and a Row unpacks 2.5x faster than
     # it is read by name.
     return SessionRecord(*row)
 
