@@ -8,6 +8,7 @@ from the installed PostgreSQL binaries. Without either, PostgreSQL tests skip, o
 from __future__ import annotations
 
 import os
+import pwd
 from collections.abc import Iterator
 
 import pytest
@@ -20,12 +21,25 @@ PG_URL_ENV = "EVO_GATEWAY_TEST_PG_URL"
 def require_postgres_binaries() -> PgCluster:
     """A new stopped cluster, or skip (fail under CI) when PostgreSQL is not installed."""
     bindir = find_bindir()
+    reason = None
     if bindir is None:
         reason = "PostgreSQL is not installed (no initdb; apt-get install postgresql, or set EVO_GATEWAY_TEST_PG_URL)"
+    elif os.geteuid() == 0 and not _has_user("postgres"):
+        reason = "running as root with no 'postgres' user to run the cluster as (PostgreSQL refuses root)"
+    if reason is not None:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+    assert bindir is not None
     return PgCluster(bindir)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")

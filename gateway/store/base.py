@@ -1,8 +1,9 @@
-"""What the service needs from storage: the `SessionStore` and `IdentityStore` protocols.
+"""What the service needs from storage: the `SessionStore`, `IdentityStore` and `AdminStore`
+protocols, and `Store`, all three.
 
 Stores know nothing of HTTP or of wire DTOs; they speak in the records below. The protocol-level
-tests in tests/gateway/store/test_contract.py (run once per store) are the
-contract a new store must pass.
+tests in tests/gateway/store/test_contract.py (run once per store) are the contract a new store
+must pass.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ SIGKILL under write load, and the database stopped and started under load."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import tempfile
 import threading
@@ -229,3 +230,40 @@ def test_database_stopped_and_started_under_load_is_503_then_service_without_res
                 time.sleep(0.2)
             patched = httpx.patch(f"{node.base_url}/ai/sessions/{sid}", json={"purpose": "back"}, headers=world.auth)
             assert patched.status_code == 200
+
+
+def test_sixty_concurrent_patches_over_three_nodes_all_succeed_and_agree(pg_url: str) -> None:
+    with nodes(pg_url, 3) as serving:
+        world = seed(pg_url)
+        sid = httpx.post(
+            f"{serving[0].base_url}/ai/sessions", json={"accountId": world.account_id}, headers=world.auth
+        ).json()["id"]
+        purposes = [f"concurrent-{i}" for i in range(60)]
+
+        async def patch_all() -> list[int]:
+            async with httpx.AsyncClient(timeout=30) as http:
+                responses = await asyncio.gather(
+                    *(
+                        http.patch(
+                            f"{serving[i % 3].base_url}/ai/sessions/{sid}", json={"purpose": p}, headers=world.auth
+                        )
+                        for i, p in enumerate(purposes)
+                    )
+                )
+            return [r.status_code for r in responses]
+
+        assert asyncio.run(patch_all()) == [200] * 60
+        finals = {httpx.get(f"{n.base_url}/ai/sessions/{sid}", headers=world.auth).json()["purpose"] for n in serving}
+        assert len(finals) == 1 and finals <= set(purposes)
+
+
+def test_data_and_logins_survive_restarting_every_node(pg_url: str) -> None:
+    with nodes(pg_url, 1) as (first,):
+        world = seed(pg_url)
+        created = httpx.post(
+            f"{first.base_url}/ai/sessions", json={"accountId": world.account_id, "purpose": "kept"}, headers=world.auth
+        ).json()
+        login = httpx.post(f"{first.base_url}/auth/credentials", json={"userName": "admin", "password": ADMIN_PASSWORD})
+        cookie = {"ss-id": login.cookies["ss-id"]}
+    with nodes(pg_url, 1) as (second,):
+        assert httpx.get(f"{second.base_url}/ai/sessions/{created['id']}", cookies=cookie).json() == created
