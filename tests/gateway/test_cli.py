@@ -226,3 +226,24 @@ def test_convert_into_a_reader_that_stops_early_is_quiet() -> None:
     assert convert.wait(timeout=60) == 0
     with convert.stderr:
         assert convert.stderr.read() == b""
+
+
+@pytest.mark.parametrize("scheme", ["postgresql://", "postgres://"])
+def test_seeding_works_on_postgresql_through_the_environment(pg_url: str, scheme: str) -> None:
+    env = {"EVO_GATEWAY_DB": pg_url.replace("postgresql://", scheme, 1)}
+    account = run("accounts", "add", "Acme Voice", env=env)
+    assert account.returncode == 0 and HEX_ID.fullmatch(account.stdout.strip()), account.stderr
+    user = run("users", "add", "admin", "--role", "SystemAdministrator", "--password-stdin", stdin="pw\n", env=env)
+    assert user.returncode == 0 and HEX_ID.fullmatch(user.stdout.strip()), user.stderr
+    key = run("apikeys", "create", "ADMIN", env=env)  # user names are case-insensitive, as on SQLite
+    assert key.returncode == 0, key.stderr
+    again = run("users", "add", "Admin", env=env)
+    assert again.returncode == 1 and again.stderr.count("\n") == 1 and "already exists" in again.stderr
+
+    store = open_store(pg_url)
+    try:
+        found = anyio.run(store.user_by_api_key_hash, hash_api_key(key.stdout.strip()))
+        assert found is not None and found.id == user.stdout.strip()
+        assert store.account_exists(account.stdout.strip())
+    finally:
+        store.close()
