@@ -138,6 +138,8 @@ def _serve(app: Any, options: ServeOptions, sock: socket.socket) -> bool:
     gc.collect()
     gc.freeze()
     server = GatewayServer(config)
+    host, port = sock.getsockname()[:2]
+    log.info("process %d listening on http://%s:%d", os.getpid(), f"[{host}]" if ":" in host else host, port)
     server.run(sockets=[sock])
     return server.started
 
@@ -165,6 +167,7 @@ def _worker(options: ServeOptions, sock: socket.socket) -> None:
 def run_workers(options: ServeOptions, sock: socket.socket) -> bool:
     """Supervise `options.workers` worker processes on `sock` until SIGTERM/SIGINT; restart one
     that dies. False if a worker could not start (then all are stopped)."""
+    logging.config.dictConfig(log_config(options.log_level))
     metrics_dir = tempfile.mkdtemp(prefix="evo-gateway-metrics-")
     # Set before any worker starts: prometheus_client picks its storage when it is imported.
     os.environ[MULTIPROC_ENV] = metrics_dir
@@ -184,7 +187,7 @@ def run_workers(options: ServeOptions, sock: socket.socket) -> bool:
 
     failed = False
     workers = [start() for _ in range(options.workers)]
-    log.info("supervisor %d: started %d workers", os.getpid(), len(workers))
+    log.info("supervisor %d: started %d workers; metrics in %s", os.getpid(), len(workers), metrics_dir)
     try:
         while not stop.wait(0.5):
             for index, process in enumerate(workers):
