@@ -55,8 +55,12 @@ class AccessLog:
         self.mode = mode
         self.enabled = mode != "off"
 
+    def active(self) -> bool:
+        """Lines are info records: `--log-level warning` and above silence them, as uvicorn's did."""
+        return self.enabled and log.isEnabledFor(logging.INFO)
+
     def write(self, entry: AccessEntry) -> None:
-        if not self.enabled or not log.isEnabledFor(logging.INFO):
+        if not self.active():
             return
         record = entry.record
         if self.mode == "json":

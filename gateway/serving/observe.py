@@ -55,7 +55,7 @@ class Observer:
                 operation = record.operation or ""
                 metrics.requests.labels(operation, record.format or "", str(status)).inc()
                 metrics.duration.labels(operation).observe(seconds)
-            if self._access_log.enabled and (self._log_probes or scope["path"] not in Probes.PATHS):
+            if self._access_log.active() and (self._log_probes or scope["path"] not in Probes.PATHS):
                 client = scope.get("client")
                 self._access_log.write(
                     AccessEntry(

@@ -62,7 +62,7 @@ def log_config(level: str) -> dict[str, Any]:
     config["formatters"]["bare"] = {"format": "%(message)s"}
     config["handlers"]["bare"] = {"class": "logging.StreamHandler", "formatter": "bare", "stream": "ext://sys.stderr"}
     config["loggers"]["gateway"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
-    config["loggers"]["gateway.access"] = {"handlers": ["bare"], "level": "INFO", "propagate": False}
+    config["loggers"]["gateway.access"] = {"handlers": ["bare"], "level": level.upper(), "propagate": False}
     return config
 
 
