@@ -53,9 +53,10 @@ def test_read_your_writes_across_workers(tmp_path: Path) -> None:
         served_by = {
             int(m) for m in re.findall(r"_(\d+)\.db$", "\n".join(p.name for p in Path(match[1]).iterdir()), re.M)
         }
-    assert len(workers) >= 2
+    # The children are the two workers and multiprocessing's resource tracker, which may outlive
+    # the supervisor for a moment; the workers are the children that counted requests.
     assert len(served_by & workers) == 2, (served_by, workers)
-    assert not any(_alive(pid) for pid in workers)  # SIGTERM stopped every worker (exit 0 checked by serving)
+    assert not any(_alive(pid) for pid in served_by)  # SIGTERM stopped both workers (exit 0 checked by serving)
     assert not Path(match[1]).exists()  # the supervisor removed its metrics directory
 
 
