@@ -18,6 +18,10 @@ from .negotiation import make_negotiator
 from .operations import OPERATIONS, Services
 from .routing import Router
 from .service import SessionService
+from .serving.accesslog import AccessLog
+from .serving.metrics import CONTENT_TYPE, Metrics, enable_metrics
+from .serving.observe import Observer
+from .serving.probes import Probes
 from .store import Store, open_store
 
 __all__ = ["GatewayApp", "create_app"]
@@ -32,23 +36,59 @@ class GatewayApp:
     turns every failure into a response in the caller's format.
     """
 
-    def __init__(self, pages: Starlette, endpoint: Endpoint, page_paths: frozenset[str], store: Store) -> None:
+    METRICS_PATH = "/metrics"
+
+    def __init__(
+        self,
+        pages: Starlette,
+        endpoint: Endpoint,
+        page_paths: frozenset[str],
+        store: Store,
+        *,
+        access_log: AccessLog | None = None,
+        metrics: Metrics | None = None,
+        log_probes: bool = False,
+    ) -> None:
         self.pages = pages
         self.endpoint = endpoint
         #: Each page path by its lower-case form: ASP.NET matches paths case-insensitively, so
         #: `/JSON/metadata` is the JSON page too. Operation paths never name a page in any case.
         self.page_paths = {path.lower(): path for path in page_paths}
         self.store = store
+        self.probes = Probes(store)
+        self.metrics = metrics
+        #: Every HTTP request passes the observer (request id, access log, metrics) first.
+        self._observed = Observer(
+            self._dispatch, access_log=access_log or AccessLog("off"), metrics=metrics, log_probes=log_probes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan
             await self.pages(scope, receive, send)
             return
-        page = self.page_paths.get(scope["path"].lower())
+        await self._observed(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        # Exact, case-sensitive paths: none is an operation route or a metadata page.
+        if path in Probes.PATHS:
+            await self.probes(scope, receive, send)
+            return
+        if path == self.METRICS_PATH and self.metrics is not None:
+            await _metrics_page(self.metrics, send)
+            return
+        page = self.page_paths.get(path.lower())
         if page is None:
             await self.endpoint(scope, receive, send)
         else:
             await self.pages({**scope, "path": page}, receive, _vary_accept(send))
+
+
+async def _metrics_page(metrics: Metrics, send: Send) -> None:
+    body = metrics.render()
+    headers = [(b"content-type", CONTENT_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _vary_accept(send: Send) -> Send:
@@ -106,4 +146,12 @@ def create_app(
     assert all("{" not in path for path in page_paths), "metadata pages are literal paths"
     # Every path that is not a page goes to the endpoint, which answers unknown ones with
     # ServiceStack's 404 ErrorResponse (whatever the path holds, newlines included).
-    return GatewayApp(Starlette(routes=pages, lifespan=lifespan), endpoint, page_paths, active_store)
+    return GatewayApp(
+        Starlette(routes=pages, lifespan=lifespan),
+        endpoint,
+        page_paths,
+        active_store,
+        access_log=AccessLog(settings.access_log),
+        metrics=enable_metrics() if settings.metrics else None,
+        log_probes=settings.access_log_probes,
+    )

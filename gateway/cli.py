@@ -7,22 +7,19 @@ errors are one line on stderr with exit status 1.
 from __future__ import annotations
 
 import argparse
-import copy
-import gc
 import logging
 import os
-import signal
 import sys
-from collections.abc import Callable, Sequence
-from types import FrameType
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import NoReturn
 
 from wirecodecs import DecodeError, default_registry
 
+from . import __version__
 from .config import DEFAULT_DB_URL, Settings
-from .negotiation import NEGOTIATION_MODES
 from .passwords import hash_password
-from .store import StoreError, open_store
+from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
+from .store import StoreError, open_store, sqlite_path
 
 __all__ = ["main"]
 
@@ -60,31 +57,9 @@ def _user_name(text: str) -> str:
     return name
 
 
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
-        return value
-
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is outside 0..3600 seconds")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A ServiceStack-compatible gateway for the Evo Voice AI-session API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--db",
         default=os.environ.get(DB_ENV, DEFAULT_DB_URL),
@@ -112,24 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     create_key = apikeys.add_parser("create", help="create an API key for a user; prints the key")
     create_key.add_argument("username")
 
-    serve = commands.add_parser("serve", help="serve the API with uvicorn until SIGTERM/SIGINT")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_bounded_int(0, 65535), default=8000)
-    serve.add_argument("--max-body-bytes", type=_bounded_int(1, 2**31 - 1), default=Settings.max_body_bytes)
-    serve.add_argument(
-        "--shutdown-timeout",
-        type=_seconds,
-        default=30.0,
-        metavar="SECONDS",
-        help="on SIGTERM/SIGINT, how long in-flight requests may take to finish (default %(default)s)",
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API with uvicorn until SIGTERM/SIGINT",
+        description="Serve the API. Every option can also be set in the environment variable shown with it;"
+        " an option on the command line beats the environment.",
     )
-    serve.add_argument("--negotiation", choices=NEGOTIATION_MODES, default=Settings.negotiation)
-    serve.add_argument(
-        "--csv-neutralize-formulas",
-        action="store_true",
-        help="prefix CSV cells starting with = + - @ with ' so spreadsheets do not run them",
-    )
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    for option in SERVE_OPTIONS:
+        option.add_to(serve)
 
     convert = commands.add_parser("convert", help="re-encode a document from stdin in another format")
     convert.add_argument("--from", dest="source", required=True, metavar="FMT")
@@ -148,59 +113,71 @@ def _read_password() -> str:
     return password
 
 
-def _log_config(level: str) -> dict[str, Any]:
-    # uvicorn sends access logs to stdout by default; everything goes to stderr so stdout stays clean.
-    import uvicorn.config
-
-    config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    for handler in config["handlers"].values():
-        handler["stream"] = "ext://sys.stderr"
-    config["loggers"]["gateway"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
-    return config
-
-
-def _ignore_signal(signum: int, frame: FrameType | None) -> None:
-    """Installed before uvicorn runs; see `_serve`."""
+def _check_database_directory(db_url: str) -> None:
+    """A missing or unwritable directory for a SQLite file, named as such (SQLite and the serve lock
+    would each report it in their own words, about a file the operator did not name)."""
+    if not db_url.startswith("sqlite:///"):
+        return
+    directory = os.path.dirname(os.path.abspath(sqlite_path(db_url)))
+    if not os.path.isdir(directory):
+        raise CommandError(f"the database directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CommandError(f"the database directory {directory!r} is not writable by this user")
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from .app import create_app
+    from .serving.listen import ListenError, listen
+    from .serving.server import ServeOptions, run_single, run_workers
 
     settings = Settings(
         db_url=args.db,
         max_body_bytes=args.max_body_bytes,
         negotiation=args.negotiation,
         csv_neutralize_formulas=args.csv_neutralize_formulas,
-        owns_database=True,
+        # One process owns the file (serve lock, session cache). With workers the supervisor holds
+        # the lock and the workers share the file uncached: a cache that only its own process's
+        # commits invalidate would miss the other workers' writes.
+        owns_database=args.workers == 1,
+        access_log=args.access_log,
+        access_log_probes=args.access_log_probes,
+        metrics=args.metrics,
     )
-    # The app opens the store now, so a bad --db fails here with one line instead of inside uvicorn.
-    app = create_app(settings)
-    # uvicorn stops accepting on SIGTERM/SIGINT, lets in-flight requests finish, runs the lifespan
-    # shutdown (which closes the store), then re-raises the signal against the handlers it found.
-    # Neutral handlers here turn that re-raise into a no-op, so a requested stop exits 0.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _ignore_signal)
-    config = uvicorn.Config(
-        app,
+    options = ServeOptions(
+        settings=settings,
         host=args.host,
         port=args.port,
-        log_config=_log_config(args.log_level),
+        workers=args.workers,
+        shutdown_timeout=args.shutdown_timeout,
         log_level=args.log_level,
-        # Without a bound, one client that stalls mid-body keeps the process alive for ever.
-        timeout_graceful_shutdown=args.shutdown_timeout,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        timeout_keep_alive=args.timeout_keep_alive,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        limit_concurrency=args.limit_concurrency or None,
     )
-    config.load()  # imports the protocol and loop modules now, so the freeze below covers them
-    # Everything alive now lives as long as the server. Frozen, the cyclic collector stops
-    # re-scanning it on every full collection: those scans were the PATCH p99 under load
-    # (bench/load.py: 14 ms -> 8 ms), since one lands mid-burst every few thousand requests.
-    gc.collect()
-    gc.freeze()
-    server = uvicorn.Server(config)
-    server.run()
-    if not server.started:  # uvicorn has logged why (the port is taken, say)
-        raise CommandError(f"could not start serving on {args.host}:{args.port}")
+    _check_database_directory(args.db)
+    try:
+        if args.workers == 1:
+            # The app opens the store now, so a bad --db fails here with one line.
+            app = create_app(settings)
+            try:
+                sock = listen(args.host, args.port)
+            except ListenError:
+                app.store.close()
+                raise
+            started = run_single(app, options, sock)
+        else:
+            # The supervisor holds the file's serve lock (and migrates it) for the whole run.
+            guard = open_store(args.db, owner=True)
+            try:
+                started = run_workers(options, listen(args.host, args.port))
+            finally:
+                guard.close()
+    except ListenError as exc:
+        raise CommandError(str(exc)) from None
+    if not started:
+        raise CommandError(f"could not start serving on {args.host}:{args.port} (see the log above)")
 
 
 def _convert(args: argparse.Namespace) -> None:
@@ -246,7 +223,14 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        try:
+            apply_environment(args, os.environ)
+        except EnvError as exc:  # a usage error, like a bad flag: one line, exit 2
+            print(f"{PROG} serve: error: {exc}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         _run(args)

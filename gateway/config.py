@@ -26,3 +26,9 @@ class Settings:
     #: file's serve lock, so a second server on the same file fails at start, and caches session
     #: reads, which its own commits invalidate (docs/store.md).
     owns_database: bool = False
+    #: The access log: "text" (one line per request), "json" (one object per line) or "off".
+    access_log: str = "text"
+    #: Log `/health` and `/ready` requests too (orchestrators call them every few seconds).
+    access_log_probes: bool = False
+    #: Serve `GET /metrics` and count requests (Prometheus text format).
+    metrics: bool = True

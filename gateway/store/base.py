@@ -173,3 +173,7 @@ class AdminStore(Protocol):
 
 class Store(SessionStore, IdentityStore, AdminStore, Protocol):
     """Everything a gateway process needs from one database."""
+
+    async def ping(self) -> None:
+        """Return once the database answers a trivial query; StoreUnavailable if it cannot (readiness)."""
+        ...

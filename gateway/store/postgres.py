@@ -151,6 +151,10 @@ class PostgresStore:
     async def _in_thread(self, work: Callable[[Connection], T]) -> T:
         return await anyio.to_thread.run_sync(self._run, work)
 
+    async def ping(self) -> None:
+        """Readiness: return once the server answers a trivial query; StoreUnavailable if it cannot."""
+        await self._in_thread(lambda conn: conn.execute("SELECT 1").fetchone())
+
     def close(self) -> None:
         self._closed = True
         self._pool.close()

@@ -194,6 +194,10 @@ class SqliteStore:
             raise StoreUnavailable(f"database error: {exc}") from None
         return row
 
+    async def ping(self) -> None:
+        """Readiness: return once the file answers a trivial query; StoreUnavailable if it cannot."""
+        await self._in_worker_thread(self._read, "PRAGMA user_version", ())
+
     def close(self) -> None:
         self._writer.close()
         with self._lock:

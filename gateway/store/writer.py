@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from ..serving.metrics import observe_writer_batch
 from .base import StoreUnavailable
 
 __all__ = ["GroupCommitWriter"]
@@ -135,6 +136,7 @@ class GroupCommitWriter:
                 outcomes = self._run_batch(conn, batch, isolated=True)
             if self._on_commit is not None:
                 self._on_commit()
+            observe_writer_batch(len(batch))
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

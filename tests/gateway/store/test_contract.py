@@ -46,6 +46,10 @@ def test_create_get_patch_delete(store: Store) -> None:
     anyio.run(scenario)
 
 
+def test_ping_answers_on_an_open_store(store: Store) -> None:
+    assert anyio.run(store.ping) is None
+
+
 def test_create_session_for_unknown_account_raises(store: Store) -> None:
     async def scenario() -> None:
         with pytest.raises(UnknownAccount):

@@ -119,11 +119,14 @@ def test_server_down_fails_fast_and_the_same_store_recovers(own_cluster: PgClust
                 anyio.run(store.get_session, created.id)
             # Generous: the budget is 5 s for a whole request; the store's own bounds are ~3 s.
             assert time.monotonic() - began < 5
+        with pytest.raises(StoreUnavailable):  # readiness says so too
+            anyio.run(store.ping)
         own_cluster.start()
         deadline = time.monotonic() + 10
         while True:
             try:
                 assert anyio.run(store.get_session, created.id) == created
+                anyio.run(store.ping)
                 break
             except StoreUnavailable:
                 assert time.monotonic() < deadline, "the store did not recover within 10 s"

@@ -1,0 +1,74 @@
+"""`GET /metrics` after real traffic, parsed with prometheus_client's own parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2 as httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from .conftest import cli
+from .served import db_in, seed, serving
+
+
+def _scrape(base_url: str) -> dict[str, list[tuple[str, dict[str, str], float]]]:
+    response = httpx.get(f"{base_url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        family.name: [(sample.name, sample.labels, sample.value) for sample in family.samples]
+        for family in text_string_to_metric_families(response.text)
+    }
+
+
+def _traffic(base_url: str, key: str, account: str, patches: int) -> int:
+    """One create, `patches` PATCHes, one refused GET; the number of requests sent."""
+    auth = {"Authorization": f"Bearer {key}"}
+    created = httpx.post(f"{base_url}/ai/sessions", headers=auth, json={"accountId": account, "purpose": "p"})
+    assert created.status_code == 200, created.text
+    session = created.json()["id"]
+    for i in range(patches):
+        assert httpx.patch(f"{base_url}/ai/sessions/{session}", headers=auth, json={"purpose": f"p{i}"}).is_success
+    assert httpx.get(f"{base_url}/ai/sessions").status_code == 401
+    return patches + 2
+
+
+def test_metrics_count_real_traffic(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    key = seed(db)
+    account = cli(db, "accounts", "add", "Metrics Co")
+    with serving(tmp_path, db) as served:
+        sent = _traffic(served.base_url, key, account, patches=5)
+        families = _scrape(served.base_url)
+    requests = families["evo_gateway_requests"]
+    total = sum(value for name, _, value in requests if name == "evo_gateway_requests_total")
+    assert total == sent + 1  # and the GET /health that saw the server up
+    assert any(labels["status"] == "401" and value == 1 for name, labels, value in requests if name.endswith("_total"))
+    duration = {name: value for name, labels, value in families["evo_gateway_request_duration_seconds"]
+                if name == "evo_gateway_request_duration_seconds_count"}  # fmt: skip
+    assert sum(duration.values()) == sent + 1
+    (in_flight,) = [value for _, _, value in families["evo_gateway_requests_in_flight"]]
+    assert in_flight == 1  # the scrape itself
+    batches = {name: value for name, _, value in families["evo_gateway_sqlite_writer_batch_size"]}
+    assert batches["evo_gateway_sqlite_writer_batch_size_sum"] >= 6  # the create and five PATCHes, at least
+    assert "evo_gateway_store_call_duration_seconds" in families
+
+
+def test_metrics_add_up_over_workers(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    key = seed(db)
+    account = cli(db, "accounts", "add", "Metrics Co")
+    with serving(tmp_path, db, "--workers", "2") as served:
+        sent = _traffic(served.base_url, key, account, patches=30)
+        families = _scrape(served.base_url)
+    total = sum(value for name, _, value in families["evo_gateway_requests"] if name == "evo_gateway_requests_total")
+    assert total == sent + 1  # with the start-up probe; whichever worker answered each request (and the scrape)
+
+
+def test_no_metrics_makes_it_an_unknown_route(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, "--no-metrics") as served:
+        response = httpx.get(f"{served.base_url}/metrics")
+    assert response.status_code == 404
+    assert response.json()["responseStatus"]["errorCode"] == "NotFound"
