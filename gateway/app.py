@@ -123,6 +123,7 @@ def create_app(
         active_store,
         login_ttl_seconds=settings.login_ttl_seconds,
         cache_seconds=settings.auth_cache_seconds,
+        limits=settings.auth_limits,
     )
     endpoint = Endpoint(
         router=Router(OPERATIONS, codecs.formats()),

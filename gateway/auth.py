@@ -19,27 +19,43 @@ from .apikeys import hash_api_key
 from .caller import Caller
 from .context import CallContext, Cookie
 from .dtos import Authenticate, AuthenticateResponse
-from .errors import AuthRequired, InvalidCredentials, NotFound, NotSupported
-from .passwords import verify_password
+from .errors import AuthRequired, InvalidCredentials, NotFound, NotSupported, TooManyRequests
+from .passwords import DUMMY_HASH, verify_password
 from .store.base import IdentityStore, UserRecord
+from .throttle import AuthLimits, SignInThrottle
 
-__all__ = ["WWW_AUTHENTICATE", "AuthService", "Credentials"]
+__all__ = ["PERMANENT", "WWW_AUTHENTICATE", "AuthService", "Credentials"]
 
 #: ServiceStack builds this from the first registered provider; credentials is ours (reference C.3).
 WWW_AUTHENTICATE = 'credentials realm="/auth/credentials"'
+
+#: ss-opt's value for a login that outlives the browser (SessionOptions.Permanent).
+PERMANENT = "perm"
+#: Marks the id of a rememberMe login, so that `ss-pid` authenticates only those. Not in the
+#: URL-safe base64 alphabet, so no random id starts with it by chance.
+_PERMANENT_ID_PREFIX = "p."
 
 #: How many remembered credentials to keep before the cache is cleared wholesale.
 _CACHE_LIMIT = 10_000
 
 
 class Credentials:
-    """What a request presented: parsed from headers and cookies, not yet verified."""
+    """What a request presented: parsed from headers and cookies, not yet verified.
 
-    __slots__ = ("basic", "bearer", "login_id")
+    API keys come as `X-Api-Key` (ApiKeysFeature's header, read before Bearer), as
+    `Authorization: Bearer`, or as a Basic user name with an empty password (ApiKeyAuthProvider).
+    The login id is `ss-id`, or `ss-pid` when `ss-opt` says `perm` (SessionExtensions.GetSessionId),
+    each from its `X-` header first, then its cookie.
+    """
 
-    def __init__(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> None:
+    __slots__ = ("api_key", "basic", "bearer", "client", "login_id", "permanent")
+
+    def __init__(self, headers: Mapping[str, str], cookies: Mapping[str, str], *, client: str | None = None) -> None:
         self.bearer: str | None = None
         self.basic: tuple[str, str] | None = None
+        self.api_key: str | None = headers.get("x-api-key", "").strip() or None
+        #: The client's address, for throttling sign-in failures per address.
+        self.client = client
         authorization = headers.get("authorization", "")
         scheme, _, value = authorization.partition(" ")
         scheme = scheme.lower()
@@ -47,13 +63,24 @@ class Credentials:
             self.bearer = value.strip()
         elif scheme == "basic":
             self.basic = _parse_basic(value.strip())
-        self.login_id: str | None = (
-            headers.get("x-ss-id") or cookies.get("ss-id") or headers.get("x-ss-pid") or cookies.get("ss-pid")
-        )
+        options = headers.get("x-ss-opt") or cookies.get("ss-opt") or ""
+        #: Whether the login id came from `ss-pid`: only a rememberMe login may be presented there.
+        self.permanent = PERMANENT in options.split(",")
+        if self.permanent:
+            self.login_id: str | None = headers.get("x-ss-pid") or cookies.get("ss-pid")
+        else:
+            self.login_id = headers.get("x-ss-id") or cookies.get("ss-id")
+
+    @property
+    def basic_api_key(self) -> str | None:
+        """The Basic user name when the password is empty: ApiKeyAuthProvider reads that as a key."""
+        if self.basic is not None and self.basic[0] and not self.basic[1]:
+            return self.basic[0]
+        return None
 
     @property
     def present(self) -> bool:
-        return bool(self.bearer or self.basic or self.login_id)
+        return bool(self.api_key or self.bearer or self.basic or self.login_id)
 
 
 def _parse_basic(value: str) -> tuple[str, str] | None:
@@ -99,6 +126,8 @@ class AuthService:
         login_ttl_seconds: int,
         cache_seconds: float,
         clock: Callable[[], float] = time.time,
+        limits: AuthLimits | None = None,
+        throttle_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._login_ttl = login_ttl_seconds
@@ -107,21 +136,28 @@ class AuthService:
         self._basic = _TtlCache(cache_seconds, clock)
         # Basic credentials are cached under a keyed digest, never in clear.
         self._basic_salt = secrets.token_bytes(16)
+        limits = limits or AuthLimits()
+        self._throttle = SignInThrottle(limits, throttle_clock)
+        # Its own worker-thread tokens: waiting checks queue here, not in the default pool the
+        # store's calls use, so API-key requests never wait behind a hashing flood.
+        self._hashing = anyio.CapacityLimiter(limits.hash_concurrency)
 
     async def identify(self, credentials: Credentials) -> Caller | None:
         """The caller the credentials prove, or None. The first scheme that verifies wins."""
-        if credentials.bearer is not None:
-            caller = await self._by_api_key(credentials.bearer)
+        for key in (credentials.api_key, credentials.bearer, credentials.basic_api_key):
+            if key is not None:
+                caller = await self._by_api_key(key)
+                if caller is not None:
+                    return caller
+        if credentials.basic is not None and credentials.basic[1]:
+            caller = await self._by_password(*credentials.basic, address=credentials.client)
             if caller is not None:
                 return caller
-        if credentials.basic is not None:
-            caller = await self._by_password(*credentials.basic)
-            if caller is not None:
-                return caller
-        if credentials.login_id is not None:
-            user = await self._store.user_by_login(credentials.login_id, now=self._clock())
+        login_id = credentials.login_id
+        if login_id is not None and (not credentials.permanent or login_id.startswith(_PERMANENT_ID_PREFIX)):
+            user = await self._store.user_by_login(login_id, now=self._clock())
             if user is not None:
-                return _to_caller(user, credentials.login_id)
+                return _to_caller(user, login_id)
         return None
 
     async def _by_api_key(self, key: str) -> Caller | None:
@@ -135,28 +171,36 @@ class AuthService:
             self._keys.put(key_hash, caller)
         return caller
 
-    async def _by_password(self, user_name: str, password: str) -> Caller | None:
+    async def _by_password(self, user_name: str, password: str, *, address: str | None) -> Caller | None:
         digest = hashlib.blake2b(f"{user_name}\0{password}".encode(), key=self._basic_salt, digest_size=32).hexdigest()
         caller = self._basic.get(digest)
         if caller is not None:
             return caller
-        user = await self.check_password(user_name, password)
+        user = await self.check_password(user_name, password, address=address)
         if user is None:
             return None
         caller = _to_caller(user)
         self._basic.put(digest, caller)
         return caller
 
-    async def check_password(self, user_name: str, password: str) -> UserRecord | None:
+    async def check_password(self, user_name: str, password: str, *, address: str | None = None) -> UserRecord | None:
+        """The user whose password this is, or None; raises TooManyRequests when throttled.
+
+        It costs one scrypt check whatever the outcome (a missing user or password is checked
+        against DUMMY_HASH), so the time taken does not tell whether the user exists.
+        """
+        key = user_name.casefold()  # names match case-insensitively in the store
+        wait = self._throttle.begin(key, address)
+        if wait is not None:
+            raise TooManyRequests(wait)
         found = await self._store.user_by_name(user_name)
-        if found is None:
+        user, encoded = found if found is not None else (None, None)
+        # scrypt is deliberately slow and memory-hard: off the event loop, a bounded number at once.
+        ok = await anyio.to_thread.run_sync(verify_password, password, encoded or DUMMY_HASH, limiter=self._hashing)
+        if not ok or user is None or encoded is None:
             return None
-        user, encoded = found
-        if encoded is None:
-            return None
-        # scrypt is deliberately slow and memory-hard: keep it off the event loop.
-        ok = await anyio.to_thread.run_sync(verify_password, password, encoded)
-        return user if ok else None
+        self._throttle.succeeded(key)
+        return user
 
     async def authenticate(self, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
         """The `Authenticate` operation: `/auth/credentials` signs in, `/auth/logout` signs out,
@@ -192,15 +236,19 @@ class AuthService:
     async def _sign_in(self, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
         user = None
         if request.user_name and request.password:
-            user = await self.check_password(request.user_name, request.password)
+            user = await self.check_password(request.user_name, request.password, address=ctx.client)
         if user is None:
             raise InvalidCredentials("Invalid UserName or Password")
-        login_id = secrets.token_urlsafe(24)
-        await self._store.create_login(user.id, login_id=login_id, expires_at=self._clock() + self._login_ttl)
         remember = bool(request.remember_me)
+        login_id = (_PERMANENT_ID_PREFIX if remember else "") + secrets.token_urlsafe(24)
+        await self._store.create_login(user.id, login_id=login_id, expires_at=self._clock() + self._login_ttl)
         ctx.set_cookies.append(Cookie("ss-id", login_id))
-        ctx.set_cookies.append(Cookie("ss-pid", login_id, max_age=self._login_ttl))
-        ctx.set_cookies.append(Cookie("ss-opt", "perm" if remember else "temp", max_age=self._login_ttl))
+        if remember:
+            # Only a rememberMe login outlives the browser: ss-pid, read while ss-opt says perm.
+            ctx.set_cookies.append(Cookie("ss-pid", login_id, max_age=self._login_ttl))
+        else:
+            ctx.set_cookies.append(Cookie("ss-pid", "", max_age=0))  # an earlier remembered login's
+        ctx.set_cookies.append(Cookie("ss-opt", PERMANENT if remember else "temp", max_age=self._login_ttl))
         return AuthenticateResponse(
             user_id=user.id,
             session_id=login_id,

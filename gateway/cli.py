@@ -20,6 +20,7 @@ from .config import DEFAULT_DB_URL, Settings
 from .passwords import hash_password
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
 from .store import StoreError, open_store, sqlite_path
+from .throttle import AuthLimits
 
 __all__ = ["main"]
 
@@ -142,6 +143,12 @@ def _serve(args: argparse.Namespace) -> None:
         access_log=args.access_log,
         access_log_probes=args.access_log_probes,
         metrics=args.metrics,
+        auth_limits=AuthLimits(
+            hash_concurrency=args.auth_hash_concurrency,
+            user_failures=args.auth_user_failures,
+            address_failures=args.auth_address_failures,
+            window_seconds=args.auth_window_seconds,
+        ),
     )
     options = ServeOptions(
         settings=settings,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .throttle import AuthLimits
 
 __all__ = ["DEFAULT_DB_URL", "Settings"]
 
@@ -32,3 +34,5 @@ class Settings:
     access_log_probes: bool = False
     #: Serve `GET /metrics` and count requests (Prometheus text format).
     metrics: bool = True
+    #: Sign-in throttling and the bound on concurrent password checks (docs/security.md).
+    auth_limits: AuthLimits = field(default_factory=AuthLimits)

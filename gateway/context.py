@@ -26,3 +26,5 @@ class CallContext:
     login_id: str | None = None
     #: The effective verb. Only ServiceStack's own Authenticate looks: it refuses secrets in a GET.
     verb: str = "POST"
+    #: The client's address, for throttling sign-in failures per address.
+    client: str | None = None

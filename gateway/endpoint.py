@@ -20,13 +20,15 @@ from wirecodecs import Codec, CodecRegistry, DecodeError
 from .auth import AuthService, Credentials
 from .binding import bind_request, serialization_error
 from .body import is_form, read_body, read_form
+from .caller import Caller
 from .context import CallContext
 from .errors import AuthRequired, NotAcceptable, RoleRequired, ServiceError
 from .negotiation import NegotiationInput, Negotiator, negotiate
 from .operations import Operation, Services
 from .request import ParsedRequest, lookup_param
-from .responses import Responder, for_exception
+from .responses import Responder, error_code_of, for_exception
 from .routing import PathInfo, RouteKind, RouteMatch, Router, check_verb, split_suffix
+from .serving.record import RequestRecord, request_record
 
 __all__ = ["Endpoint"]
 
@@ -36,7 +38,7 @@ log = logging.getLogger("gateway")
 class _Exchange:
     """What the pass has learnt of one request so far; the error boundary answers from it."""
 
-    __slots__ = ("body", "form", "info", "match", "request", "responder", "verb")
+    __slots__ = ("body", "caller", "error_code", "form", "info", "match", "request", "responder", "verb")
 
     def __init__(self, request: ParsedRequest, info: PathInfo) -> None:
         self.request = request
@@ -47,6 +49,19 @@ class _Exchange:
         self.form: dict[str, str] | None = None
         self.match: RouteMatch | None = None
         self.responder: Responder | None = None
+        self.caller: Caller | None = None
+        #: The ServiceStack error code the request was answered with, if it failed.
+        self.error_code: str | None = None
+
+    def fill(self, record: RequestRecord) -> None:
+        """Tell the access log and the metrics what ran, in which format, for whom, and how it failed."""
+        if self.match is not None:
+            record.operation = self.match.operation.name
+        if self.responder is not None:
+            record.format = self.responder.codec.format
+        if self.caller is not None:
+            record.user_id = self.caller.user_id
+        record.error_code = self.error_code
 
 
 def _effective_verb(request: ParsedRequest, form: dict[str, str] | None) -> str:
@@ -94,11 +109,17 @@ class Endpoint:
         parsed = ParsedRequest(request)
         exchange = _Exchange(parsed, split_suffix(parsed.path, self._formats))
         try:
-            return await self._run(exchange)
+            response = await self._run(exchange)
         except ClientDisconnect:
             raise
         except Exception as exc:
-            return for_exception(exc, self._error_responder(exchange))
+            exchange.responder = self._error_responder(exchange)
+            exchange.error_code = error_code_of(exc)
+            response = for_exception(exc, exchange.responder)
+        record = request_record(request.scope)
+        if record is not None:
+            exchange.fill(record)
+        return response
 
     async def _run(self, exchange: _Exchange) -> Response:
         request = exchange.request
@@ -114,15 +135,15 @@ class Endpoint:
         body = exchange.body if exchange.body is not None else await read_body(request, self._max_body)
 
         operation = match.operation
-        credentials = Credentials(request.headers, request.cookies)
-        caller = await self._auth.identify(credentials) if credentials.present else None
+        credentials = Credentials(request.headers, request.cookies, client=request.client)
+        caller = exchange.caller = await self._auth.identify(credentials) if credentials.present else None
         if operation.requires_auth:
             if caller is None:
                 raise AuthRequired()
             role = operation.required_role
             if role is not None and not caller.has_role(role):
                 raise RoleRequired(role)
-        ctx = CallContext(caller, login_id=credentials.login_id, verb=exchange.verb)
+        ctx = CallContext(caller, login_id=credentials.login_id, verb=exchange.verb, client=credentials.client)
 
         if match.batch:
             requests = _decode_batch(operation, codecs.request, body)

@@ -11,6 +11,7 @@
     ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
     ├── NotSupported              405  NotSupportedException (a sign-in by GET)
     ├── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
+    ├── TooManyRequests           429  TooManyRequests + Retry-After (sign-in throttled)
     └── ServiceUnavailable        503  ServiceUnavailable (the store cannot be reached)
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
     RoleRequired                  403  text/plain "Forbidden…" (short-circuit, not an ErrorResponse)
@@ -39,6 +40,7 @@ __all__ = [
     "SerializationError",
     "ServiceError",
     "ServiceUnavailable",
+    "TooManyRequests",
     "UnsupportedMediaType",
 ]
 
@@ -152,6 +154,18 @@ class NotSupported(ServiceError):
 class InvalidCredentials(ServiceError):
     status_code = 401
     error_code = "Unauthorized"
+
+
+class TooManyRequests(ServiceError):
+    """Too many sign-in attempts for one user name or from one address (gateway.throttle)."""
+
+    status_code = 429
+    error_code = "TooManyRequests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many sign-in attempts; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+        self.headers["Retry-After"] = str(retry_after)
 
 
 class ServiceUnavailable(ServiceError):

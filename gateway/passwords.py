@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["hash_password", "verify_password"]
+__all__ = ["DUMMY_HASH", "SCRYPT_BYTES", "hash_password", "verify_password"]
 
 _SCHEME = "scrypt"
 # N=2^15, r=8 costs 32 MiB and ~0.15 s per check here. OWASP advises N=2^17 (128 MiB); that much on
@@ -23,6 +23,8 @@ _R = 8
 _P = 1
 _SALT_BYTES = 16
 _KEY_BYTES = 32
+#: The memory one check at the default cost holds while it runs: 128·N·r bytes (32 MiB).
+SCRYPT_BYTES = 128 * _N * _R
 
 
 def _b64(data: bytes) -> str:
@@ -38,6 +40,11 @@ def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
         password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=_KEY_BYTES, maxmem=256 * n * r + 2**20
     )
+
+
+#: Checked instead when there is no user or no password, at the same cost as a real hash, so a
+#: sign-in takes as long whether the user exists or not. No password derives an all-zero key.
+DUMMY_HASH = f"{_SCHEME}${_N}${_R}${_P}${_b64(bytes(_SALT_BYTES))}${_b64(bytes(_KEY_BYTES))}"
 
 
 def hash_password(password: str) -> str:

@@ -82,3 +82,9 @@ class ParsedRequest:
     @property
     def cookies(self) -> Mapping[str, str]:
         return self.request.cookies if "cookie" in self.headers else {}
+
+    @property
+    def client(self) -> str | None:
+        """The client's address (the proxy's `X-Forwarded-For` when serve trusts it), if known."""
+        client = self.request.client
+        return client.host or None if client is not None else None

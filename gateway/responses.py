@@ -132,6 +132,19 @@ class Responder:
         return Response(text.encode(), 403, self._headers(encoded=False), "text/plain")
 
 
+def error_code_of(exc: Exception) -> str:
+    """The `ErrorCode` that `for_exception` answers `exc` with (for the access log and metrics)."""
+    if isinstance(exc, AuthRequired):
+        return "Unauthorized"
+    if isinstance(exc, RoleRequired):
+        return "Forbidden"
+    if isinstance(exc, StoreUnavailable):
+        return ServiceUnavailable.error_code
+    if isinstance(exc, ServiceError):
+        return exc.error_code
+    return type(exc).__name__
+
+
 def for_exception(exc: Exception, responder: Responder) -> Response:
     """The answer to a request whose handling raised `exc`: every failure ends here."""
     if isinstance(exc, AuthRequired):

@@ -15,6 +15,7 @@ from typing import Any
 from .config import Settings
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
+from .throttle import AuthLimits
 
 __all__ = ["ENV_PREFIX", "SERVE_OPTIONS", "EnvError", "ServeOption", "apply_environment", "bounded_int", "seconds"]
 
@@ -170,6 +171,34 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         30.0,
         "close a connection whose request body is not complete within this many seconds",
         seconds(3600),
+        metavar="SECONDS",
+    ),
+    ServeOption(
+        "--auth-hash-concurrency",
+        AuthLimits.hash_concurrency,
+        "password checks (scrypt, 32 MiB each) running at once; the rest wait",
+        bounded_int(1, 64),
+        metavar="N",
+    ),
+    ServeOption(
+        "--auth-user-failures",
+        AuthLimits.user_failures,
+        "sign-in attempts per user name per window before 429",
+        bounded_int(1, 1_000_000),
+        metavar="N",
+    ),
+    ServeOption(
+        "--auth-address-failures",
+        AuthLimits.address_failures,
+        "sign-in attempts per client address per window before 429",
+        bounded_int(1, 1_000_000),
+        metavar="N",
+    ),
+    ServeOption(
+        "--auth-window-seconds",
+        AuthLimits.window_seconds,
+        "the sign-in counting window (and the longest Retry-After); 0: no throttling",
+        seconds(86_400),
         metavar="SECONDS",
     ),
     ServeOption(

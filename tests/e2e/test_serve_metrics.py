@@ -44,9 +44,13 @@ def test_metrics_count_real_traffic(tmp_path: Path) -> None:
     total = sum(value for name, _, value in requests if name == "evo_gateway_requests_total")
     assert total == sent + 1  # and the GET /health that saw the server up
     assert any(labels["status"] == "401" and value == 1 for name, labels, value in requests if name.endswith("_total"))
-    duration = {name: value for name, labels, value in families["evo_gateway_request_duration_seconds"]
-                if name == "evo_gateway_request_duration_seconds_count"}  # fmt: skip
-    assert sum(duration.values()) == sent + 1
+    # The endpoint labels each request with its operation and format.
+    patched = [v for n, labels, v in requests if n.endswith("_total") and labels["operation"] == "PatchAISession"]
+    assert patched == [5] and all(
+        labels["format"] == "json" for n, labels, _ in requests if labels["operation"] == "PatchAISession"
+    )
+    durations = families["evo_gateway_request_duration_seconds"]
+    assert sum(value for name, _, value in durations if name.endswith("_count")) == sent + 1
     (in_flight,) = [value for _, _, value in families["evo_gateway_requests_in_flight"]]
     assert in_flight == 1  # the scrape itself
     batches = {name: value for name, _, value in families["evo_gateway_sqlite_writer_batch_size"]}

@@ -96,6 +96,24 @@ def test_json_access_log_has_every_field(tmp_path: Path) -> None:
     assert entry["method"] == "GET" and entry["status"] == 404
     assert set(entry) >= {"time", "duration_ms", "operation", "format", "user_id", "error_code", "request_id"}
     assert entry["duration_ms"] >= 0 and entry["request_id"]
+    # What the endpoint learnt: the operation, the negotiated format, the caller and the error code.
+    assert (entry["operation"], entry["format"], entry["error_code"]) == ("GetAISession", "json", "NotFound")
+    assert len(entry["user_id"]) == 32
+
+
+def test_text_access_log_names_operation_format_user_and_error(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    key = seed(db)
+    with serving(tmp_path, db) as served:
+        httpx.get(f"{served.base_url}/ai/sessions.xml", headers={"Authorization": f"Bearer {key}"})
+        httpx.get(f"{served.base_url}/ai/sessions/nope?format=jsv")
+        time.sleep(0.3)
+        log = served.log()
+    listed = next(line for line in log.splitlines() if "/ai/sessions.xml" in line)
+    assert " 200 " in listed and "op=ListAISessions format=xml user=" in listed and "error=-" in listed
+    assert "user=-" not in listed
+    refused = next(line for line in log.splitlines() if "/ai/sessions/nope" in line)
+    assert "op=GetAISession format=jsv user=- error=Unauthorized" in refused
 
 
 def test_access_log_off_writes_no_request_lines(tmp_path: Path) -> None:

@@ -96,6 +96,14 @@ def test_basic_credentials(live_server: LiveServer) -> None:
     assert created.purpose == "basic"
 
 
+def test_api_key_as_basic_user_name_with_an_empty_password(live_server: LiveServer) -> None:
+    # ApiKeyAuthProvider's Basic transport, as the client sends it from set_credentials(key, "").
+    client = JsonServiceClient(live_server.base_url)
+    client.set_credentials(live_server.admin_key, "")
+    created = client.post(NewAISession(account_id=live_server.account_id, purpose="basic-key"))
+    assert created.created_by == live_server.admin_id
+
+
 def test_not_found_raises_web_service_exception(live_server: LiveServer) -> None:
     client = bearer_client(live_server)
     with pytest.raises(WebServiceException) as info:

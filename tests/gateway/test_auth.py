@@ -99,17 +99,39 @@ def test_malformed_basic_is_no_credentials(value: str) -> None:
     assert (c.basic, c.bearer, c.present) == (None, None, False)
 
 
-def test_login_id_precedence_header_then_cookie_then_permanent() -> None:
-    everything = creds({"x-ss-id": "h", "x-ss-pid": "hp"}, {"ss-id": "c", "ss-pid": "cp"})
-    assert everything.login_id == "h"
+def test_login_id_is_ss_id_header_then_cookie_and_ss_pid_only_under_ss_opt_perm() -> None:
+    # SessionExtensions.GetSessionId: ss-opt containing "perm" picks ss-pid, otherwise ss-id.
+    everything = {"x-ss-id": "h", "x-ss-pid": "hp"}, {"ss-id": "c", "ss-pid": "cp"}
+    assert creds(*everything).login_id == "h"
     assert creds({"x-ss-pid": "hp"}, {"ss-id": "c", "ss-pid": "cp"}).login_id == "c"
-    assert creds({"x-ss-pid": "hp"}, {"ss-pid": "cp"}).login_id == "hp"
-    assert creds({}, {"ss-pid": "cp"}).login_id == "cp"
+    # Without ss-opt=perm a permanent id is not read at all (#12: it outlived the browser).
+    assert creds({"x-ss-pid": "hp"}, {"ss-pid": "cp"}).login_id is None
+    assert creds({}, {"ss-pid": "cp", "ss-opt": "temp"}).login_id is None
+    assert not creds({}, {"ss-pid": "cp"}).present
+    perm = creds({"x-ss-id": "h"}, {"ss-id": "c", "ss-pid": "cp", "ss-opt": "perm"})
+    assert (perm.login_id, perm.permanent) == ("cp", True)
+    assert creds({"x-ss-pid": "hp", "x-ss-opt": "perm"}, {"ss-pid": "cp"}).login_id == "hp"
+    assert creds({}, {"ss-pid": "cp", "ss-opt": "temp,perm"}).login_id == "cp"
     # An empty value is no value: the next source counts.
-    assert creds({"x-ss-id": ""}, {"ss-id": "", "ss-pid": "cp"}).login_id == "cp"
+    assert creds({"x-ss-id": ""}, {"ss-id": "c"}).login_id == "c"
     only_cookie = creds({}, {"ss-id": "c"})
-    assert (only_cookie.present, only_cookie.bearer, only_cookie.basic) == (True, None, None)
+    assert (only_cookie.present, only_cookie.bearer, only_cookie.basic, only_cookie.permanent) == (
+        True,
+        None,
+        None,
+        False,
+    )
     assert not creds({}, {"other": "x"}).present
+
+
+def test_api_key_transports_are_read() -> None:
+    c = creds({"x-api-key": " k1 ", "authorization": "Bearer k2"})
+    assert (c.api_key, c.bearer, c.present) == ("k1", "k2", True)
+    assert creds({"x-api-key": ""}).present is False
+    assert creds(basic_header("ak_key", "")).basic_api_key == "ak_key"
+    # A password makes it a password, and an empty user name is no key.
+    assert creds(basic_header("ak_key", "x")).basic_api_key is None
+    assert creds(basic_header("", "")).basic_api_key is None
 
 
 def test_bearer_basic_and_login_are_read_side_by_side() -> None:
@@ -155,7 +177,7 @@ def test_check_password_returns_the_user(world: World) -> None:
 def test_identify_by_login_carries_the_login_id_until_it_expires(world: World) -> None:
     auth, clock = make(world)
     run(lambda: world.store.create_login(world.user_id, login_id="tok", expires_at=clock() + 10))
-    for c in (creds({}, {"ss-id": "tok"}), creds({"x-ss-id": "tok"}), creds({}, {"ss-pid": "tok"})):
+    for c in (creds({}, {"ss-id": "tok"}), creds({"x-ss-id": "tok"})):
         caller = run(auth.identify, c)
         assert caller == Caller(user_id=world.user_id, user_name="clerk", roles=frozenset({"Clerk"}), login_id="tok")
     assert run(lambda: auth.identify(creds({}, {"ss-id": "other"}))) is None
@@ -271,11 +293,9 @@ def test_a_full_cache_is_cleared_wholesale(world: World, monkeypatch: pytest.Mon
 
 
 def login_cookies(login_id: str, opt: str) -> list[Cookie]:
-    return [
-        Cookie("ss-id", login_id),
-        Cookie("ss-pid", login_id, max_age=LOGIN_TTL),
-        Cookie("ss-opt", opt, max_age=LOGIN_TTL),
-    ]
+    # Only a rememberMe ("perm") login gets a persistent ss-pid; otherwise an earlier one is cleared.
+    pid = Cookie("ss-pid", login_id, max_age=LOGIN_TTL) if opt == "perm" else Cookie("ss-pid", "", max_age=0)
+    return [Cookie("ss-id", login_id), pid, Cookie("ss-opt", opt, max_age=LOGIN_TTL)]
 
 
 CLEARED = [Cookie("ss-id", "", max_age=0), Cookie("ss-pid", "", max_age=0), Cookie("ss-opt", "", max_age=0)]
@@ -319,11 +339,25 @@ def test_sign_in_remember_me_marks_the_login_permanent_and_it_expires_after_the_
     response = run(lambda: auth.authenticate(request, ctx))
     assert response.session_id is not None
     assert ctx.set_cookies == login_cookies(response.session_id, "perm")
-    login = creds({}, {"ss-pid": response.session_id})
+    login = creds({}, {"ss-pid": response.session_id, "ss-opt": "perm"})
     clock.advance(LOGIN_TTL - 1)
     assert run(lambda: auth.identify(login)) is not None
     clock.advance(1)
     assert run(lambda: auth.identify(login)) is None
+
+
+@pytest.mark.parametrize("remember_me", [False, None])
+def test_a_login_without_remember_me_is_refused_as_ss_pid(world: World, remember_me: bool | None) -> None:
+    auth, _ = make(world)
+    ctx = CallContext(None)
+    request = Authenticate(provider="credentials", user_name="admin", password=ADMIN_PASSWORD, remember_me=remember_me)
+    login_id = run(lambda: auth.authenticate(request, ctx)).session_id
+    assert login_id is not None
+    assert Cookie("ss-pid", "", max_age=0) in ctx.set_cookies
+    assert run(lambda: auth.identify(creds({}, {"ss-id": login_id}))) is not None
+    # Even replayed by hand as a permanent id, a browser-session login does not authenticate there.
+    assert run(lambda: auth.identify(creds({}, {"ss-pid": login_id, "ss-opt": "perm"}))) is None
+    assert run(lambda: auth.identify(creds({"x-ss-pid": login_id, "x-ss-opt": "perm"}))) is None
 
 
 def test_each_sign_in_is_a_new_login(world: World) -> None:

@@ -90,3 +90,59 @@ def test_a_sign_in_by_get_is_refused_before_the_password_is_checked(client: Test
     # What stays allowed by GET, as in ServiceStack: /auth (who am I) and /auth/logout.
     assert client.get("/auth").status_code == 401
     assert client.get("/auth/logout").status_code == 200
+
+
+FORMATS = ("json", "xml", "jsv", "csv")
+
+
+def test_api_key_in_x_api_key_header_and_as_basic_user_name_with_empty_password(
+    client: TestClient, world: World
+) -> None:
+    for fmt in FORMATS:
+        for headers in ({"X-Api-Key": world.admin_key}, basic(world.admin_key, "")):
+            r = client.get(f"/ai/sessions?format={fmt}", headers=headers)
+            assert r.status_code == 200, (fmt, headers)
+            assert fmt in r.headers["content-type"] or fmt == "jsv"
+        # The clerk's key proves the clerk: 403, not 401.
+        assert client.get(f"/ai/sessions?format={fmt}", headers={"X-Api-Key": world.user_key}).status_code == 403
+        assert client.get(f"/ai/sessions?format={fmt}", headers=basic(world.user_key, "")).status_code == 403
+        assert client.get(f"/ai/sessions?format={fmt}", headers={"X-Api-Key": "nope"}).status_code == 401
+        assert client.get(f"/ai/sessions?format={fmt}", headers=basic("nope", "")).status_code == 401
+    # A password turns it back into a user name: the key is no password.
+    assert client.get("/ai/sessions", headers=basic(world.admin_key, "x")).status_code == 401
+    # ApiKeysFeature reads X-Api-Key before Bearer; the first that verifies wins.
+    both = {"X-Api-Key": world.user_key, "Authorization": f"Bearer {world.admin_key}"}
+    assert client.get("/ai/sessions", headers=both).status_code == 403
+
+
+def test_a_login_without_remember_me_does_not_survive_the_browser(client: TestClient, world: World) -> None:
+    r = client.post("/auth/credentials", json={"userName": "admin", "password": ADMIN_PASSWORD, "rememberMe": False})
+    assert r.status_code == 200
+    set_cookie = r.headers.get_list("set-cookie")
+    ss_id = next(c for c in set_cookie if c.startswith("ss-id="))
+    assert "Max-Age" not in ss_id and "expires" not in ss_id.lower()  # a browser-session cookie
+    assert any(c.startswith(('ss-pid=""', "ss-pid=;")) for c in set_cookie)  # cleared
+    assert any(c.startswith("ss-opt=temp") for c in set_cookie)
+    login = r.json()["sessionId"]
+    client.cookies.clear()
+    # What a restarted browser still holds: the persistent cookies only.
+    client.cookies.set("ss-opt", "perm")
+    client.cookies.set("ss-pid", login)
+    assert client.get("/ai/sessions").status_code == 401
+    client.cookies.clear()
+    assert client.get("/ai/sessions", headers={"X-ss-id": login}).status_code == 200
+
+
+def test_a_remember_me_login_survives_the_browser_by_ss_pid(client: TestClient, world: World) -> None:
+    r = client.post("/auth/credentials", json={"userName": "admin", "password": ADMIN_PASSWORD, "rememberMe": True})
+    assert r.status_code == 200
+    login = r.json()["sessionId"]
+    assert r.cookies.get("ss-pid") == login and r.cookies.get("ss-opt") == "perm"
+    persisted = {"ss-pid": login, "ss-opt": "perm"}
+    client.cookies.clear()
+    for name, value in persisted.items():
+        client.cookies.set(name, value)
+    assert client.get("/ai/sessions").status_code == 200
+    client.cookies.clear()
+    client.cookies.set("ss-pid", login)  # without ss-opt=perm ServiceStack reads ss-id instead
+    assert client.get("/ai/sessions").status_code == 401
