@@ -84,11 +84,11 @@ def test_the_address_throttle_follows_its_environment_variable(tmp_path: Path) -
     db_url = f"sqlite:///{tmp_path / 'gateway.db'}"
     cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator", "--password-stdin", stdin=ADMIN_PASSWORD)
     key = cli(db_url, "apikeys", "create", "admin")
-    with serving(tmp_path, db_url, env={"EVO_GATEWAY_AUTH_ADDRESS_FAILURES": "4"}) as served:
-        with httpx.Client(base_url=served.base_url, timeout=30) as c:
-            statuses = [c.get("/ai/sessions", headers=basic(f"u{i}", "wrong")).status_code for i in range(6)]
-            assert statuses == [401] * 4 + [429] * 2
-            body = "{userName:admin,password:" + ADMIN_PASSWORD + "}"
-            refused = c.post("/auth/credentials.jsv", content=body, headers={"Content-Type": "text/jsv"})
-            assert refused.status_code == 429 and refused.text.startswith("{responseStatus:{errorCode:TooManyRequests")
-            assert c.get("/ai/sessions", headers={"X-Api-Key": key}).status_code == 200
+    env = {"EVO_GATEWAY_AUTH_ADDRESS_FAILURES": "4"}
+    with serving(tmp_path, db_url, env=env) as served, httpx.Client(base_url=served.base_url, timeout=30) as c:
+        statuses = [c.get("/ai/sessions", headers=basic(f"u{i}", "wrong")).status_code for i in range(6)]
+        assert statuses == [401] * 4 + [429] * 2
+        body = "{userName:admin,password:" + ADMIN_PASSWORD + "}"
+        refused = c.post("/auth/credentials.jsv", content=body, headers={"Content-Type": "text/jsv"})
+        assert refused.status_code == 429 and refused.text.startswith("{responseStatus:{errorCode:TooManyRequests")
+        assert c.get("/ai/sessions", headers={"X-Api-Key": key}).status_code == 200
