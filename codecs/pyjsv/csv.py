@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 
 import msgspec
@@ -24,6 +25,7 @@ from ._writer import write
 __all__ = ["dumps", "loads"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 ROW_SEPARATOR = "\r\n"
 _NEEDS_QUOTES = re.compile(r'[",\r\n]').search
@@ -61,6 +63,20 @@ def _is_record(value: Any) -> bool:
     )
 
 
+def _cached_per_type(fn: Callable[[Any], R]) -> Callable[[Any], R]:
+    """`fn(tp)` computed once per type; an unhashable type annotation (rare) is computed each time."""
+    cached = lru_cache(maxsize=256)(fn)
+
+    def per_type(tp: Any) -> R:
+        try:
+            return cached(tp)
+        except TypeError:
+            return fn(tp)
+
+    return per_type
+
+
+@_cached_per_type
 def _columns_of_type(tp: Any) -> list[tuple[str, str]] | None:
     """(attribute, wire name) pairs for a record type, or None for anything else."""
     info = mi.type_info(tp)
@@ -268,7 +284,8 @@ def _fields(line: str) -> list[str | None]:
         pos = end + 1  # past the separator; at the end of the line it leaves a null cell
 
 
-def _scalar_columns(tp: Any) -> tuple[Any, set[str]] | None:
+@_cached_per_type
+def _scalar_columns(tp: Any) -> tuple[Any, frozenset[str]] | None:
     """For a record type: the type itself and the lower-cased names of its scalar members."""
     info = mi.type_info(tp)
     while isinstance(info, mi.Metadata):
@@ -283,7 +300,7 @@ def _scalar_columns(tp: Any) -> tuple[Any, set[str]] | None:
         options = member.types if isinstance(member, mi.UnionType) else (member,)
         if not any(isinstance(o, _NESTED) for o in options):
             scalar.update({f.name.lower(), f.encode_name.lower()})
-    return tp, scalar
+    return tp, frozenset(scalar)
 
 
 _NESTED = (
@@ -299,7 +316,7 @@ _NESTED = (
 )
 
 
-def _row(header: list[str], cells: list[str | None], scalar: set[str]) -> dict[str, Any]:
+def _row(header: list[str], cells: list[str | None], scalar: frozenset[str]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name, cell in zip(header, cells, strict=False):
         if not name:
@@ -307,6 +324,16 @@ def _row(header: list[str], cells: list[str | None], scalar: set[str]) -> dict[s
         # Nested members hold JSV; scalar members are the cell text itself.
         row[name] = cell if cell is None or name.lower() in scalar else parse(cell)
     return row
+
+
+@_cached_per_type
+def _read_plan(tp: Any) -> tuple[Any, tuple[Any, frozenset[str]] | None]:
+    """The item type of a collection type (None for a record or scalar type), and the columns plan
+    of the record type read (None for scalars and untyped reading)."""
+    args = get_args(tp)
+    item_type = args[0] if get_origin(tp) in (list, tuple, set, frozenset) and args else None
+    target = item_type if item_type is not None else tp
+    return item_type, (_scalar_columns(target) if target is not Any else None)
 
 
 @overload
@@ -323,17 +350,15 @@ def loads(text: str, *, type: Any = Any) -> Any:
         records = _records(text)
         if not records:
             return None
-        origin = get_origin(type)
-        item_type = get_args(type)[0] if origin in (list, tuple, set, frozenset) and get_args(type) else None
+        item_type, plan = _read_plan(type)
         target = item_type if item_type is not None else type
-        plan = _scalar_columns(target) if target is not Any else None
         if plan is None and target is not Any:
             # Scalars: one line is one row of values; several lines are one value each.
             values: list[Any] = _fields(records[0]) if len(records) == 1 else [_fields(r)[0] for r in records]
             return convert(values if item_type is not None else values[0], type)
         # An empty header cell (None) still holds its column's place; it names no member.
         header = [(name or "").strip() for name in _fields(records[0])]
-        scalar = plan[1] if plan is not None else {h.lower() for h in header}
+        scalar = plan[1] if plan is not None else frozenset(h.lower() for h in header)
         rows = [_row(header, _fields(line), scalar) for line in records[1:]]
         if target is Any:
             return rows
