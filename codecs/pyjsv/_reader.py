@@ -8,6 +8,7 @@ document is read in time linear in its length, whatever it holds.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, chain, pairwise, repeat
 from typing import Any
 
 from ._errors import DecodeError
@@ -22,6 +23,10 @@ _LIST_VALUE_END = re.compile(r"[,\]]")
 _BLANK_THEN_CLOSE = re.compile(r"\s*([}\]])")
 _SPACE = re.compile(r"\s*")
 _BLANK_OR_CLOSE = frozenset(" \t\r\n\f\v}]")
+#: Stand in for a quoted value, separate values and mark values while records are split (control
+#: characters no JSV writer emits; text holding any of them takes the general path).
+_PLACEHOLDER, _SEPARATOR, _MARK = "\x00", "\x01", "\x02"
+_COLON = "," + _MARK
 # Every `str.find` goes through this name, so the linear-time tests can count what it scans.
 _find = str.find
 # The common entry in one match: a bare key, then a bare value or a quoted one without doubled
@@ -31,6 +36,48 @@ _SIMPLE_ENTRY = re.compile(r'([^:,}"][^:,}"]*):(?:"([^"]*)"(?!")|([^"{\[,}][^,}]
 
 def _describe(text: str, pos: int) -> str:
     return f"{text[pos]!r}" if pos < len(text) else "end of text"
+
+
+def _flat_records(seg: str) -> list[dict[str, Any]] | None:
+    """`{…},{…},…` read with C-speed str methods, when every object is a common record: bare keys
+    with one colon each, values bare (no delimiter, not empty) or quoted without doubled quotes.
+    Anything else (nesting, doubled or misplaced quotes, quoted keys, empty values, an error) gives
+    None, and the general reader reads the text from its start."""
+    if "[" in seg or seg[:1] != "{" or seg[-1:] != "}":
+        return None
+    if _PLACEHOLDER in seg or _SEPARATOR in seg or _MARK in seg:
+        return None
+    quoted: list[str] = []
+    if '"' in seg:
+        pieces = seg.split('"')
+        if not len(pieces) & 1:
+            return None
+        quoted = pieces[1::2]
+        # Each quoted value stands in as one placeholder; each must turn out to be a whole value.
+        seg = _PLACEHOLDER.join(pieces[0::2])
+    bodies = seg[1:-1].split("},{")
+    if seg.count("{") != len(bodies) or seg.count("}") != len(bodies) or ":," in seg or ":}" in seg:
+        return None  # braces inside a record, or an empty value (null, which this path never makes)
+    if quoted and not (
+        seg.count(":" + _PLACEHOLDER) == seg.count(_PLACEHOLDER + ",") + seg.count(_PLACEHOLDER + "}") == len(quoted)
+    ):
+        return None  # a quoted key, a doubled quote, or a quote inside a bare value
+    # Every colon becomes a separator followed by a mark: an entry has exactly one colon when the
+    # tokens alternate, keys without the mark and values with it.
+    tokens = seg[1:-1].replace("},{", ",").replace(":", _COLON).split(",")
+    keys, marked = tokens[0::2], tokens[1::2]
+    if len(keys) != len(marked) or _MARK in "".join(keys):
+        return None
+    joined = _SEPARATOR.join(marked)
+    if joined.count(_MARK) != len(marked):
+        return None
+    joined = joined.replace(_MARK, "")
+    if quoted:
+        parts = joined.split(_PLACEHOLDER)
+        joined = "".join([*chain.from_iterable(zip(parts, quoted, strict=False)), parts[-1]])
+    values = joined.split(_SEPARATOR)
+    bounds = list(accumulate(map(str.count, bodies, repeat(",")), lambda total, commas: total + commas + 1, initial=0))
+    return [dict(zip(keys[a:b], values[a:b], strict=True)) for a, b in pairwise(bounds)]
 
 
 def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
@@ -68,6 +115,11 @@ def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     def obj(pos: int, depth: int) -> tuple[dict[str, Any], int]:
         if depth > max_depth:
             raise DecodeError(f"nesting deeper than {max_depth} levels", pos=pos)
+        close = _find(text, "}", pos)
+        if close != -1:
+            records = _flat_records(text[pos : close + 1])
+            if records is not None:
+                return records[0], close + 1
         result: dict[str, Any] = {}
         pos += 1
         if pos < n and text[pos] in _BLANK_OR_CLOSE:
@@ -116,6 +168,12 @@ def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     def array(pos: int, depth: int) -> tuple[list[Any], int]:
         if depth > max_depth:
             raise DecodeError(f"nesting deeper than {max_depth} levels", pos=pos)
+        if depth < max_depth and pos + 1 < n and text[pos + 1] == "{":
+            close = _find(text, "]", pos)
+            if close != -1:
+                records = _flat_records(text[pos + 1 : close])
+                if records is not None:
+                    return records, close + 1
         result: list[Any] = []
         pos += 1
         if pos < n and text[pos] in _BLANK_OR_CLOSE:
