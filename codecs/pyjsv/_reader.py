@@ -55,16 +55,17 @@ def _flat_records(seg: str) -> list[dict[str, Any]] | None:
         quoted = pieces[1::2]
         # Each quoted value stands in as one placeholder; each must turn out to be a whole value.
         seg = _PLACEHOLDER.join(pieces[0::2])
-    bodies = seg[1:-1].split("},{")
-    if seg.count("{") != len(bodies) or seg.count("}") != len(bodies) or ":," in seg or ":}" in seg:
+    inner = seg[1:-1]
+    flat = inner.replace("},{", ",")  # every entry of every record, comma-separated
+    if "{" in flat or "}" in flat or ":," in flat or flat.endswith(":"):
         return None  # braces inside a record, or an empty value (null, which this path never makes)
     if quoted and not (
-        seg.count(":" + _PLACEHOLDER) == seg.count(_PLACEHOLDER + ",") + seg.count(_PLACEHOLDER + "}") == len(quoted)
+        flat.count(":" + _PLACEHOLDER) == flat.count(_PLACEHOLDER + ",") + flat.endswith(_PLACEHOLDER) == len(quoted)
     ):
         return None  # a quoted key, a doubled quote, or a quote inside a bare value
     # Every colon becomes a separator followed by a mark: an entry has exactly one colon when the
     # tokens alternate, keys without the mark and values with it.
-    tokens = seg[1:-1].replace("},{", ",").replace(":", _COLON).split(",")
+    tokens = flat.replace(":", _COLON).split(",")
     keys, marked = tokens[0::2], tokens[1::2]
     if len(keys) != len(marked) or _MARK in "".join(keys):
         return None
@@ -76,7 +77,15 @@ def _flat_records(seg: str) -> list[dict[str, Any]] | None:
         parts = joined.split(_PLACEHOLDER)
         joined = "".join([*chain.from_iterable(zip(parts, quoted, strict=False)), parts[-1]])
     values = joined.split(_SEPARATOR)
-    bounds = list(accumulate(map(str.count, bodies, repeat(",")), lambda total, commas: total + commas + 1, initial=0))
+    bodies = inner.split("},{")
+    commas = set(map(str.count, bodies, repeat(",")))
+    if len(commas) == 1:
+        # Records of one shape (the usual case): one key row, whose hashes are computed once.
+        width = commas.pop() + 1
+        row = keys[:width]
+        if keys == row * len(bodies):
+            return list(map(dict, map(zip, repeat(row), zip(*[iter(values)] * width, strict=True))))
+    bounds = list(accumulate(map(str.count, bodies, repeat(",")), lambda total, n: total + n + 1, initial=0))
     return [dict(zip(keys[a:b], values[a:b], strict=True)) for a, b in pairwise(bounds)]
 
 
@@ -115,11 +124,6 @@ def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     def obj(pos: int, depth: int) -> tuple[dict[str, Any], int]:
         if depth > max_depth:
             raise DecodeError(f"nesting deeper than {max_depth} levels", pos=pos)
-        close = _find(text, "}", pos)
-        if close != -1:
-            records = _flat_records(text[pos : close + 1])
-            if records is not None:
-                return records[0], close + 1
         result: dict[str, Any] = {}
         pos += 1
         if pos < n and text[pos] in _BLANK_OR_CLOSE:

@@ -124,9 +124,12 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
     template = "{" + ",".join(prefix.replace("%", "%%") + "%s" for prefix in prefixes) + "}"
     unset = msgspec.UNSET
 
-    def write_members(values: tuple[Any, ...]) -> str:
+    plan = list(zip(attrs, prefixes, strict=True))
+
+    def write_struct(obj: Any) -> str:
         parts = []
-        for prefix, value in zip(prefixes, values, strict=True):
+        for attr, prefix in plan:
+            value = getattr(obj, attr)
             if value is None or value is unset:
                 continue
             if type(value) is str:  # the common case, without the dispatch
@@ -134,9 +137,6 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
             else:
                 parts.append(prefix + write(value))
         return "{" + ",".join(parts) + "}"
-
-    def write_struct(obj: Any) -> str:
-        return write_members(get(obj))
 
     def write_structs(objs: list[Any]) -> str | None:
         # Column by column (member by member), so the per-value work is C calls over whole columns.
@@ -147,7 +147,7 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
         for column in zip(*rows, strict=True):
             column_texts = _column_texts(column)
             if column_texts is None:  # a member some records omit: record by record
-                return "[" + ",".join(map(write_members, rows)) + "]"
+                return "[" + ",".join(map(write_struct, objs)) + "]"
             texts.append(column_texts)
         return "[" + ",".join(map(template.__mod__, zip(*texts, strict=True))) + "]"
 
