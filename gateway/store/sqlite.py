@@ -341,12 +341,17 @@ class SqliteStore:
             page_sql = "LIMIT -1 OFFSET ?"
             page_params = [query.offset]
         with self._transaction(write=False) as conn:
-            rows = conn.execute(
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: SessionRecord is built positionally anyway
+            rows = cursor.execute(
                 f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where_sql} {order_sql} {page_sql}", [*params, *page_params]
             ).fetchall()
             total = None
             if query.count_total:
-                total = int(conn.execute(f"SELECT COUNT(*) {_SESSION_FROM} {where_sql}", params).fetchone()[0])
+                # Without the join: every session has exactly one account (a NOT NULL foreign key,
+                # enforced), and the join made the count ten times dearer.
+                count_sql = f"SELECT COUNT(*) FROM ai_sessions AS s {where_sql}"
+                total = int(conn.execute(count_sql, params).fetchone()[0])
         has_more = query.limit is not None and len(rows) > query.limit
         items = [_session(r) for r in (rows[: query.limit] if query.limit is not None else rows)]
         return SessionPage(items=items, total_count=total, has_more=has_more)
