@@ -105,7 +105,8 @@ def build_rows(account: str, session_id: str, key: str) -> list[Row]:
     for fmt in ("json", "jsv"):
         headers = {**auth, "Accept": FORMATS[fmt], "Content-Type": FORMATS[fmt]}
         script = lua("POST", batch_body(fmt, account, 100), headers)
-        rows.append(Row(f"Batch 100 {fmt}", "Batch 100", fmt, "writer", "/api/NewAISession[]", script))
+        # /api/ reads JSON; a legacy client names its format in the path.
+        rows.append(Row(f"Batch 100 {fmt}", "Batch 100", fmt, "writer", f"/{fmt}/reply/NewAISession[]", script))
     return rows
 
 
