@@ -117,6 +117,10 @@ def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
 
 def _table(records: Sequence[Any], columns: list[tuple[str, str]], case: HeaderCase, neutralize: bool) -> str:
     lines = [",".join(_header(wire, case) for _, wire in columns)]
+    if len(records) < 2:  # one row: the column machinery costs more than it saves
+        for record in records:
+            lines.append(",".join(_cell(getattr(record, attr, None), neutralize) for attr, _ in columns))
+        return ROW_SEPARATOR.join(lines) + ROW_SEPARATOR
     # Column by column, so plain text columns cost C calls, not a Python step per cell.
     cells = [_column_cells([getattr(record, attr, None) for record in records], neutralize) for attr, _ in columns]
     lines.extend(map(",".join, zip(*cells, strict=True)) if cells else [""] * len(records))
