@@ -38,6 +38,7 @@ class Result:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
 
 
 def free_port() -> int:
@@ -60,8 +61,14 @@ def cli(db_url: str, *args: str, stdin: str | None = None) -> str:
 
 @contextmanager
 def serving(command: list[str], port: int) -> Iterator[str]:
+    with server_process(command, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def server_process(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The server `command` starts, once it accepts connections on `port`; stopped with SIGTERM."""
     process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -73,7 +80,7 @@ def serving(command: list[str], port: int) -> Iterator[str]:
                 raise SystemExit(f"server did not start: {' '.join(command)}") from None
             time.sleep(0.1)
     try:
-        yield base
+        yield process
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
@@ -81,6 +88,7 @@ def serving(command: list[str], port: int) -> Iterator[str]:
 
 _LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.M)
+_REQUESTS = re.compile(r"^\s*(\d+) requests in", re.M)
 _SCALE = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -99,9 +107,9 @@ def run_wrk(url: str, script: str, seconds: int, connections: int) -> Result:
     if "Non-2xx" in out:
         raise SystemExit(f"wrk saw error responses:\n{out}")
     latencies = {p: float(v) * _SCALE[unit] for p, v, unit in _LATENCY.findall(out)}
-    rps = _RPS.search(out)
-    assert rps is not None, out
-    return Result(float(rps.group(1)), latencies["50"], latencies["99"])
+    rps, requests = _RPS.search(out), _REQUESTS.search(out)
+    assert rps is not None and requests is not None, out
+    return Result(float(rps.group(1)), latencies["50"], latencies["99"], int(requests.group(1)))
 
 
 def lua(method: str, body: str | None, headers: dict[str, str]) -> str:

@@ -12,8 +12,10 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import operator
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import msgspec
@@ -32,6 +34,14 @@ from ._scalars import (
 __all__ = ["dumps", "write"]
 
 Writer = Callable[[Any], str]
+
+#: Writers of whole lists of one Struct type, registered by `_struct_writer`; None when the list does
+#: not suit them.
+_MANY: dict[type[Any], Callable[[list[Any]], str | None]] = {}
+_JUST_STR = {str}
+_SEPARATOR = "\x00"
+#: What makes `quote` quote a string (its regex, as characters for `str.__contains__`).
+_QUOTE_CHARS = tuple('",:{}[]\r\n')
 
 
 def _bool(value: bool) -> str:
@@ -56,6 +66,15 @@ def _int_flag(value: enum.IntFlag) -> str:
 
 
 def _list(value: Any) -> str:
+    if type(value) is list and value:
+        first = type(value[0])
+        if first not in _WRITERS and issubclass(first, msgspec.Struct):
+            _WRITERS[first] = _writer_for(first)  # registers the list writer too
+        many = _MANY.get(first)
+        if many is not None:
+            text = many(value)
+            if text is not None:
+                return text
     # A null element leaves an empty slot: [a,,b].
     text = "[" + ",".join("" if item is None else write(item) for item in value) + "]"
     if len(value) == 1 and text[1:-1].isspace():
@@ -70,12 +89,42 @@ def _dict(value: Mapping[Any, Any]) -> str:
     return "{" + ",".join(write(k) + ":" + write(v) for k, v in value.items() if v is not None) + "}"
 
 
+def _quoted_column(column: Sequence[str]) -> Sequence[str]:
+    """`quote` applied to a column of non-empty strings, with C-speed str methods where it can be."""
+    joined = "".join(column)
+    present = [ch for ch in _QUOTE_CHARS if ch in joined]
+    if not present:
+        return column  # nothing to quote
+    if _SEPARATOR in joined or not all(map(str.__contains__, column, repeat(present[0]))):
+        return list(map(quote, column))  # some values quoted, some not: one at a time
+    # Every value is quoted: double the quotes and wrap them all at once.
+    joined = _SEPARATOR.join(column)
+    if '"' in joined:
+        joined = joined.replace('"', '""')
+    return ('"' + joined.replace(_SEPARATOR, '"' + _SEPARATOR + '"') + '"').split(_SEPARATOR)
+
+
+def _column_texts(column: Sequence[Any]) -> Sequence[str] | None:
+    """The JSV texts of one member of many records; None when a record omits it (null)."""
+    kinds = set(map(type, column))
+    if kinds == _JUST_STR:
+        return list(map(quote, column)) if "" in column else _quoted_column(column)
+    if type(None) in kinds or type(msgspec.UNSET) in kinds:
+        return None
+    return list(map(write, column))
+
+
 def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
-    plan = [
-        (attr, quote(name) + ":")
-        for attr, name in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True)
-    ]
+    attrs = cls.__struct_fields__
+    prefixes = [quote(name) + ":" for name in cls.__struct_encode_fields__]
+    get: Callable[[Any], tuple[Any, ...]] = (
+        operator.attrgetter(*attrs) if len(attrs) > 1 else lambda obj: tuple(getattr(obj, a) for a in attrs)
+    )
+    # A record whose members are all present, as one %-format of their texts.
+    template = "{" + ",".join(prefix.replace("%", "%%") + "%s" for prefix in prefixes) + "}"
     unset = msgspec.UNSET
+
+    plan = list(zip(attrs, prefixes, strict=True))
 
     def write_struct(obj: Any) -> str:
         parts = []
@@ -89,6 +138,20 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
                 parts.append(prefix + write(value))
         return "{" + ",".join(parts) + "}"
 
+    def write_structs(objs: list[Any]) -> str | None:
+        # Column by column (member by member), so the per-value work is C calls over whole columns.
+        if not attrs or set(map(type, objs)) != {cls}:
+            return None
+        rows = list(map(get, objs))
+        texts = []
+        for column in zip(*rows, strict=True):
+            column_texts = _column_texts(column)
+            if column_texts is None:  # a member some records omit: record by record
+                return "[" + ",".join(map(write_struct, objs)) + "]"
+            texts.append(column_texts)
+        return "[" + ",".join(map(template.__mod__, zip(*texts, strict=True))) + "]"
+
+    _MANY[cls] = write_structs
     return write_struct
 
 

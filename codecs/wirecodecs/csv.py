@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import codecs
+from collections.abc import Hashable
+from functools import lru_cache
 from types import GenericAlias
 from typing import Any, TypeVar, cast, get_origin
 
@@ -36,7 +38,8 @@ def _unwrap(info: mi.Type) -> mi.Type:
     return info
 
 
-def _table_member(tp: Any) -> tuple[str, Any] | None:
+@lru_cache(maxsize=256)
+def _table_member(tp: Hashable) -> tuple[str, Any] | None:
     """The first list member of a Struct type (the table it is written as), if any, with the item
     type when it is known (a bare generic like `ListResponse` leaves it as None)."""
     info = _unwrap(mi.type_info(tp))
@@ -93,7 +96,7 @@ class CsvCodec:
             text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
             if get_origin(type) is list:  # a batch: one record per row
                 return cast(T, pyjsv.csv.loads(text, type=type) or [])
-            table = _table_member(type)
+            table = _table_member(cast(Hashable, type))
             if table is not None:
                 item_type = table[1] if table[1] is not None else Any
                 rows = pyjsv.csv.loads(text, type=list[item_type]) or []  # type: ignore[valid-type]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .timing import best_time, grows_linearly
+from .work import count_work, grows_linearly
 
 VECTORS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "pyjsv" / "csv_vectors.json").read_text())
 
@@ -258,23 +257,24 @@ def test_cells_of_tricky_lines_are_those_of_the_old_reader(line: str) -> None:
     ],
 )
 @pytest.mark.parametrize("target", [Any, list[Owner]], ids=["untyped", "typed"])
-def test_reading_time_grows_linearly_on_adversarial_text(make: Any, target: Any) -> None:
-    def timed(n: int) -> float:
+def test_reading_work_grows_linearly_on_adversarial_text(make: Any, target: Any) -> None:
+    def work(n: int) -> int:
         text = make(n)
-        return best_time(lambda: pyjsv.csv.loads(text, type=target))
+        return count_work(lambda: pyjsv.csv.loads(text, type=target))
 
-    small, large = timed(5_000), timed(50_000)
-    # 10x the input; linear would be ~10x the time, quadratic ~100x. Allow generous noise.
+    small, large = work(1_000), work(10_000)
+    # 10x the input; linear is ~10x the work, quadratic ~100x (counted, so load cannot move it).
     assert grows_linearly(small, large), (small, large)
 
 
-def test_the_audited_body_reads_fast() -> None:
+@pytest.mark.parametrize(
+    "body",
+    ["UserName\r\n" + "[," * 25_000, "UserName\r\n" + "{," * 25_000, 'a\r\n"' + '""' * (1 << 17) + '"'],
+    ids=["brackets", "braces", "doubled-quotes"],
+)
+def test_the_audited_body_reads_within_bounded_work(body: str) -> None:
     # 50 KB of '[,' took 26 s before: every cell rescanned the rest of the line for its bracket.
-    for body in ("UserName\r\n" + "[," * 25_000, "UserName\r\n" + "{," * 25_000, 'a\r\n"' + '""' * (1 << 19) + '"'):
-        start = time.perf_counter()
-        with contextlib.suppress(pyjsv.DecodeError):
-            pyjsv.csv.loads(body, type=list[Owner])
-        assert time.perf_counter() - start < 1.0
+    assert count_work(lambda: pyjsv.csv.loads(body, type=list[Owner])) < 20 * len(body)
 
 
 @pytest.mark.parametrize(
@@ -304,7 +304,7 @@ def test_the_audited_body_reads_fast() -> None:
         "cells",
     ],
 )
-def test_splitting_time_grows_linearly_on_long_text(head: str, unit: str) -> None:
+def test_splitting_work_grows_linearly_on_long_text(head: str, unit: str) -> None:
     # The old splitter's rescans were str.find calls, fast enough to hide below ~100 KB: time the
     # record and cell splitting alone, on 64 KiB and 640 KiB (the gateway takes 1 MiB bodies).
     def split(text: str) -> None:
@@ -312,12 +312,30 @@ def test_splitting_time_grows_linearly_on_long_text(head: str, unit: str) -> Non
             with contextlib.suppress(pyjsv.DecodeError):
                 pyjsv.csv._fields(line)
 
-    def timed(size: int) -> float:
+    def work(size: int) -> int:
         text = head + unit * (size // len(unit))
-        return best_time(lambda: split(text))
+        return count_work(lambda: split(text))
 
-    small, large = timed(64 << 10), timed(640 << 10)
+    small, large = work(8 << 10), work(80 << 10)
     assert grows_linearly(small, large), (small, large)
+
+
+def test_the_work_count_sees_a_rescan_inside_one_scanning_call() -> None:
+    # One Python line per cell, but each find runs to the end of the text: quadratic in characters.
+    def rescan(text: str) -> None:
+        for pos in range(0, len(text), 2):
+            pyjsv.csv._find(text, "]", pos)
+
+    small, large = count_work(lambda: rescan("[," * 500)), count_work(lambda: rescan("[," * 5_000))
+    assert not grows_linearly(small, large), (small, large)
+
+
+@pytest.mark.parametrize("make", [lambda n: "[," * n, lambda n: "{," * n, lambda n: '[",' * n], ids=["[", "{", '[",'])
+def test_the_work_count_catches_the_old_quadratic_splitter(make: Any) -> None:
+    # The meter must see what the old splitter did: rescan the rest of the line for every bracket.
+    old = (_oracle_fields, _oracle_bracket_end)
+    small, large = (count_work(lambda t=text: _oracle_fields(t), also=old) for text in (make(100), make(1_000)))
+    assert not grows_linearly(small, large), (small, large)
 
 
 def test_an_empty_header_cell_keeps_the_columns_after_it_in_place() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
+import operator
 import typing
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -165,6 +166,10 @@ class Contracts:
         self._default_namespace = default_namespace
         self._contract_namespaces = dict(contract_namespaces)
         self._structs: dict[Any, ClassContract] = {}
+        self._text_members: dict[int, Callable[[Any], tuple[Any, ...]] | None] = {}
+        #: The writer's markup templates for list entries (see `_writer._Encoder.records`), by
+        #: contract and writer state.
+        self.templates: dict[tuple[Any, ...], str] = {}
         self.node_for: Callable[[Hashable], Node] = lru_cache(maxsize=512)(self._node_for)
 
     # --- namespaces ---
@@ -219,6 +224,20 @@ class Contracts:
         if isinstance(info, mi.AnyType):
             return self._ANY
         return Node(OTHER, name="string", ns=XSD_NS)
+
+    def text_members(self, contract: ClassContract) -> Callable[[Any], tuple[Any, ...]] | None:
+        """For a record whose members are all text written in place (no namespace of their own):
+        a getter of its member values in member order; else None."""
+        key = id(contract)
+        if key not in self._text_members:
+            plain = contract.members and all(m.node.kind == STR and m.child_ns is None for m in contract.members)
+            names = [m.py_name for m in contract.members]
+            self._text_members[key] = (
+                (operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),))
+                if plain
+                else None
+            )
+        return self._text_members[key]
 
     def kv_item_name(self, node: Node) -> str:
         assert node.key is not None and node.item is not None

@@ -19,6 +19,7 @@ import enum
 import math
 import re
 import typing
+from itertools import chain
 from typing import Any, Literal
 
 import msgspec
@@ -37,6 +38,8 @@ _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 # Characters text content cannot carry verbatim. XML 1.0 has no way at all to write C0 controls
 # other than TAB/LF/CR, lone surrogates, U+FFFE or U+FFFF (not even as &#x1;).
 _TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: The ASCII characters text content carries as they are (the complement of _TEXT_SPECIAL's).
+_VERBATIM = bytes(b for b in range(128) if not _TEXT_SPECIAL.match(chr(b)))
 _ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"}
 
@@ -147,6 +150,10 @@ class _XmlWriter:
             self._close_start_tag()
             self._out.append(escape_text(text, self._invalid))
 
+    def raw(self, markup: str) -> None:
+        """Markup written as it is, inside the current element (whose start tag is closed)."""
+        self._out.append(markup)
+
     def end(self) -> None:
         qname, mark = self._elements.pop()
         if self._open:
@@ -239,6 +246,8 @@ class _Encoder:
             self.members(value, contract)
         elif kind == LIST or (kind == ANY and isinstance(value, (list, tuple, set, frozenset))):
             item = node.item if node.item is not None else self._contracts.node_for(Any)
+            if kind == LIST and item.kind == STRUCT and type(value) is list and self.records(value, item, node.ns):
+                return
             for entry in value:
                 entry_node = item
                 if item.kind == ANY and entry is not None:
@@ -250,6 +259,58 @@ class _Encoder:
             self.mapping(value, node if kind == DICT else self._contracts.node_for(dict[Any, Any]))
         else:
             w.text(scalar_text(value))
+
+    def records(self, entries: list[Any], item: Node, ns: str) -> bool:
+        """A list of records whose members are all non-empty text, the second one onwards from one
+        template: every entry after the first starts from the same writer state, so it writes the
+        same markup around its texts. False (nothing written) when the entries do not suit."""
+        contract = item.struct
+        if contract is None or len(entries) < 2 or set(map(type, entries)) != {contract.cls}:
+            return False
+        get = self._contracts.text_members(contract)
+        if get is None:
+            return False
+        rows = list(map(get, entries))
+        texts = list(chain.from_iterable(rows))
+        if set(map(type, texts)) != {str} or "" in texts:
+            return False
+        w = self._w
+        w.start(item.name, ns)
+        self.value(entries[0], item)
+        w.end()
+        key = (id(contract), ns, tuple(w._ns), len(w._elements))
+        template = self._contracts.templates.get(key)
+        if template is None:
+            template = self.template(entries[0], item, ns, len(contract.members))
+            self._contracts.templates[key] = template
+        try:
+            # Deleting every byte that needs no escape leaves nothing when none does (C speed).
+            plain = not "".join(texts).encode("ascii").translate(None, _VERBATIM)
+        except UnicodeEncodeError:
+            plain = False
+        if not plain:
+            rows = [tuple(escape_text(text, w._invalid) for text in row) for row in rows]
+        w.raw("".join(map(template.__mod__, rows[1:])))
+        return True
+
+    def template(self, sample: Any, item: Node, ns: str, count: int) -> str:
+        """The markup one entry writes here, with `%s` for each member's text: a probe entry whose
+        texts are markers is written and taken back out."""
+        markers = [f"\ue000{i}\ue001" for i in range(count)]
+        assert item.struct is not None
+        probe = msgspec.structs.replace(
+            sample, **{m.py_name: t for m, t in zip(item.struct.members, markers, strict=True)}
+        )
+        w = self._w
+        mark = len(w._out)
+        w.start(item.name, ns)
+        self.value(probe, item)
+        w.end()
+        markup = "".join(w._out[mark:]).replace("%", "%%")
+        del w._out[mark:]
+        for marker in markers:
+            markup = markup.replace(marker, "%s")
+        return markup
 
     def mapping(self, value: dict[Any, Any], node: Node) -> None:
         """Dictionary<K,V>: `<d2p1:KeyValueOfstringstring><d2p1:Key>…</d2p1:Key><d2p1:Value>…`."""

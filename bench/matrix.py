@@ -1,0 +1,203 @@
+"""Benchmark matrix: every operation in every format, against one baseline, in one run.
+
+    python bench/matrix.py [--seconds 5] [--rounds 3] [--connections 64] [--only ROW ...]
+
+Rows: PATCH, GET one, List of 100 and List of 1,000, each in JSON, JSV, XML and CSV, and an
+auto-batch of 100 NewAISession in JSON and JSV. The baseline (the floor) is bench/baseline_app.py's
+PATCH: bare Starlette + msgspec on an in-memory dict, on uvloop + httptools. Each round drives the
+baseline and every row once with wrk (loopback), the order reversed every other round; figures are
+medians over the rounds, ratios medians of per-round ratios. Server CPU per request comes from the
+server process's utime + stime (/proc/<pid>/stat) over each run. Nothing here asserts a speed.
+
+Batches write 100 sessions per request, so they run on a gateway of their own: the lists keep
+reading the same 1,000 sessions all run long.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from load import Result, cli, free_port, lua, new_session, run_wrk, seed, server_process
+
+_TICK = os.sysconf("SC_CLK_TCK")
+FORMATS = {
+    "json": "application/json",
+    "jsv": "application/jsv",
+    "xml": "application/xml",
+    "csv": "text/csv",
+}
+PATCH_BODIES = {
+    "json": '{"purpose":"bench"}',
+    "jsv": "{purpose:bench}",
+    "xml": '<PatchAISession xmlns="http://schemas.datacontract.org/2004/07/Voice.Api.AI"><Purpose>bench</Purpose>'
+    "</PatchAISession>",
+    "csv": "Purpose\r\nbench\r\n",
+}
+
+
+def batch_body(fmt: str, account: str, count: int) -> str:
+    if fmt == "json":
+        return json.dumps([{"accountId": account, "purpose": "bench"}] * count, separators=(",", ":"))
+    return "[" + ",".join([f"{{accountId:{account},purpose:bench}}"] * count) + "]"
+
+
+@dataclass
+class Row:
+    name: str
+    op: str
+    fmt: str
+    target: str  # "gateway", "writer" (the batch gateway) or "baseline"
+    path: str
+    script: str
+
+
+@dataclass
+class Sample:
+    result: Result
+    cpu_us_per_request: float
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
+
+
+def measure(pid: int, url: str, script: str, seconds: int, connections: int) -> Sample:
+    before = cpu_seconds(pid)
+    result = run_wrk(url, script, seconds, connections)
+    spent = cpu_seconds(pid) - before
+    return Sample(result, spent / max(result.requests, 1) * 1e6)
+
+
+def post(url: str, body: str, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request) as response:
+        response.read()
+
+
+def build_rows(account: str, session_id: str, key: str) -> list[Row]:
+    auth = {"Authorization": f"Bearer {key}"}
+    rows = [Row("floor PATCH", "PATCH", "json", "baseline", f"/ai/sessions/{session_id}", "")]
+    rows[0].script = lua("PATCH", PATCH_BODIES["json"], {"Content-Type": "application/json"})
+    for op, method, path in (
+        ("PATCH", "PATCH", f"/ai/sessions/{session_id}"),
+        ("GET", "GET", f"/ai/sessions/{session_id}"),
+        ("List 100", "GET", "/ai/sessions?countPerPage=100"),
+        ("List 1000", "GET", "/ai/sessions?countPerPage=1000"),
+    ):
+        for fmt, media_type in FORMATS.items():
+            headers = {**auth, "Accept": media_type}
+            body = None
+            if method == "PATCH":
+                headers["Content-Type"] = media_type
+                body = PATCH_BODIES[fmt]
+            rows.append(Row(f"{op} {fmt}", op, fmt, "gateway", path, lua(method, body, headers)))
+    for fmt in ("json", "jsv"):
+        headers = {**auth, "Accept": FORMATS[fmt], "Content-Type": FORMATS[fmt]}
+        script = lua("POST", batch_body(fmt, account, 100), headers)
+        # /api/ reads JSON; a legacy client names its format in the path.
+        rows.append(Row(f"Batch 100 {fmt}", "Batch 100", fmt, "writer", f"/{fmt}/reply/NewAISession[]", script))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--only", nargs="*", default=None, help="row names to run (default: all)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    started = time.monotonic()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url, writer_url = f"sqlite:///{Path(tmp) / 'bench.db'}", f"sqlite:///{Path(tmp) / 'writer.db'}"
+        account, key = seed(db_url)
+        writer_account = cli(writer_url, "accounts", "add", "Acme")
+        cli(writer_url, "users", "add", "admin", "--role", "SystemAdministrator")
+        # The same key text cannot be chosen, so the batch gateway's admin gets its own key.
+        writer_key = cli(writer_url, "apikeys", "create", "admin")
+        flags = ["--log-level", "warning", "--host", "127.0.0.1", "--port"]
+        ports = {"gateway": free_port(), "writer": free_port(), "baseline": free_port()}
+        commands = {
+            "gateway": [sys.executable, "-m", "gateway", "--db", db_url, "serve", *flags, str(ports["gateway"])],
+            "writer": [sys.executable, "-m", "gateway", "--db", writer_url, "serve", *flags, str(ports["writer"])],
+            "baseline": [
+                *(sys.executable, "-m", "uvicorn", "baseline_app:app", "--loop", "uvloop", "--http", "httptools"),
+                *flags,
+                str(ports["baseline"]),
+            ],
+        }
+        with (
+            server_process(commands["gateway"], ports["gateway"]) as gateway,
+            server_process(commands["writer"], ports["writer"]) as writer,
+            server_process(commands["baseline"], ports["baseline"]) as baseline,
+        ):
+            processes = {"gateway": gateway, "writer": writer, "baseline": baseline}
+            bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+            json_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            for _ in range(10):  # 1,000 sessions for the lists to read
+                post(f"{bases['gateway']}/api/NewAISession[]", batch_body("json", account, 100), json_headers)
+            session_id = new_session(bases["gateway"], account, json_headers)
+            rows = build_rows(account, session_id, key)
+            for row in rows:
+                if row.target == "writer":
+                    row.script = row.script.replace(account, writer_account).replace(key, writer_key)
+            if args.only:
+                rows = [r for r in rows if r.target == "baseline" or r.name in args.only]
+            for row in rows:  # warm-up: imports, per-type plans, the first WAL pages
+                run_wrk(bases[row.target] + row.path, row.script, 1, args.connections)
+            samples: dict[str, list[Sample]] = {row.name: [] for row in rows}
+            ratios: dict[str, list[tuple[float, float]]] = {row.name: [] for row in rows}
+            for round_number in range(args.rounds):
+                order = rows if round_number % 2 == 0 else rows[::-1]
+                measured = {
+                    row.name: measure(
+                        processes[row.target].pid,
+                        bases[row.target] + row.path,
+                        row.script,
+                        args.seconds,
+                        args.connections,
+                    )
+                    for row in order
+                }
+                floor = measured["floor PATCH"].result.requests_per_second
+                for row in rows:
+                    sample = measured[row.name]
+                    samples[row.name].append(sample)
+                    own_json = measured.get(f"{row.op} json", sample).result.requests_per_second
+                    rps = sample.result.requests_per_second
+                    ratios[row.name].append((rps / floor, rps / own_json))
+
+    print(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} alternating rounds, medians, "
+        f"{os.cpu_count()} cores, {time.monotonic() - started:.0f} s"
+    )
+    header = f"{'row':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'x floor':>9}{'x JSON':>8}"
+    print(header)
+    for row in rows:
+        s = samples[row.name]
+        print(
+            f"{row.name:<16}"
+            f"{statistics.median(x.result.requests_per_second for x in s):>9.0f}"
+            f"{statistics.median(x.result.p50_ms for x in s):>9.2f}"
+            f"{statistics.median(x.result.p99_ms for x in s):>9.2f}"
+            f"{statistics.median(x.cpu_us_per_request for x in s):>12.0f}"
+            f"{statistics.median(r for r, _ in ratios[row.name]):>9.2f}"
+            f"{statistics.median(j for _, j in ratios[row.name]):>8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""`serve` runs on uvloop and httptools, which the distribution depends on (uvicorn's "auto")."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from gateway import cli
+
+
+def test_serve_picks_uvloop_and_httptools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[uvicorn.Config] = []
+
+    def run(self: uvicorn.Server, *args: Any, **kwargs: Any) -> None:
+        seen.append(self.config)
+        self.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    try:
+        assert cli.main(["--db", f"sqlite:///{tmp_path / 'serve.db'}", "serve", "--port", "0"]) == 0
+    finally:
+        gc.unfreeze()  # serve freezes the heap for the server's lifetime; this process goes on
+    (config,) = seen
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    factory = config.get_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+    assert not isinstance(loop, asyncio.SelectorEventLoop)
