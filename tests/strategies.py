@@ -15,7 +15,8 @@ from msgspec import inspect as mi
 TEXT = st.text(
     alphabet=st.one_of(
         st.sampled_from(list("\",:{}[] \t\r\n\\'<>&;=+-@")),
-        st.characters(blacklist_categories=("Cs", "Cc")),
+        # Not U+FFFE/U+FFFF either: XML 1.0 cannot carry them (its writer substitutes U+FFFD).
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
     ),
     max_size=20,
 )
