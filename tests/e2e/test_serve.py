@@ -86,10 +86,9 @@ def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) 
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             conn.sendall(head + b'{"acc')  # 5 of the 50 bytes, and then nothing
             time.sleep(0.3)
-            started = time.monotonic()
             process.send_signal(signal.SIGTERM)
+            # Within 15 s: half the 30 s body timeout, so only the shutdown timeout can end it in time.
             assert process.wait(timeout=15) == 0
-            assert time.monotonic() - started < 8
     finally:
         if process.poll() is None:
             process.kill()
