@@ -1,4 +1,4 @@
-"""uvicorn's h11 protocol with deadlines for slow clients.
+"""uvicorn's httptools protocol with deadlines for slow clients.
 
 uvicorn's own `timeout_keep_alive` closes a connection that stays idle after a response, and a
 data byte cancels it; nothing bounds a client that trickles its headers (slowloris) or stalls its
@@ -8,7 +8,8 @@ body. Two deadlines do, both counted from a fixed moment so trickling bytes cann
   headers are complete, at most `header_timeout` seconds;
 - body: from the end of the headers until the end of the body, at most `body_timeout` seconds.
 
-Either one closing the connection looks to the application like the client leaving.
+Either one closing the connection looks to the application like the client leaving. One timer per
+connection, cleared while the application has the request.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import asyncio
 import logging
 from typing import Any
 
-import h11
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-__all__ = ["DeadlineH11Protocol", "deadlines"]
+__all__ = ["DeadlineHttpToolsProtocol", "deadlines"]
 
 log = logging.getLogger("gateway.serving")
 
@@ -35,7 +35,7 @@ def deadlines(*, header_timeout: float, body_timeout: float) -> None:
     _deadlines.update(header_timeout=header_timeout, body_timeout=body_timeout)
 
 
-class DeadlineH11Protocol(H11Protocol):
+class DeadlineHttpToolsProtocol(HttpToolsProtocol):
     def __init__(
         self,
         config: Config,
@@ -72,19 +72,18 @@ class DeadlineH11Protocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def handle_events(self) -> None:
-        was_waiting_for_headers = self.conn.their_state is h11.IDLE
-        super().handle_events()
-        state = self.conn.their_state
-        if state is h11.SEND_BODY:
-            if was_waiting_for_headers:
-                self._arm(self._body_timeout, f"the request body did not arrive within {self._body_timeout:g} s")
-        elif state is not h11.IDLE:
-            self._disarm()  # the whole request is in (or the connection is done): the app has it
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        # Until the message is complete: at once for a request without a body.
+        self._arm(self._body_timeout, f"the request body did not arrive within {self._body_timeout:g} s")
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._disarm()  # the whole request is in: the app has it
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        # Waiting for the next request on this connection: idle time is the keep-alive timer's, a
-        # trickled request's headers are this deadline's.
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+        if not self.transport.is_closing() and not self.pipeline:
+            # Waiting for the next request on this connection: idle time is the keep-alive timer's,
+            # a trickled request's headers are this deadline's.
             self._arm(self._header_timeout + self.timeout_keep_alive, "no complete request headers in time")

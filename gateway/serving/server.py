@@ -28,7 +28,7 @@ import uvicorn.config
 
 from ..config import Settings
 from .metrics import MULTIPROC_ENV
-from .protocol import DeadlineH11Protocol, deadlines
+from .protocol import DeadlineHttpToolsProtocol, deadlines
 
 __all__ = ["GatewayServer", "ServeOptions", "log_config", "run_single", "run_workers"]
 
@@ -114,7 +114,7 @@ def _config(app: Any, options: ServeOptions) -> uvicorn.Config:
         log_config=log_config(options.log_level),
         log_level=options.log_level,
         access_log=False,  # the gateway writes its own (gateway.serving.accesslog)
-        http=DeadlineH11Protocol,
+        http=DeadlineHttpToolsProtocol,
         lifespan="on",
         # Without a bound, one client that stalls mid-body keeps the process alive for ever.
         timeout_graceful_shutdown=int(options.shutdown_timeout + 0.999) if options.shutdown_timeout else 0,
