@@ -15,7 +15,7 @@ import pytest
 from gateway.store import StoreUnavailable, open_store
 from gateway.store.base import SessionRecord
 from gateway.store.pg_migrations import PG_MIGRATIONS
-from gateway.store.postgres import _PATCH_RETURNING, _SELECT_SESSION, PostgresStore
+from gateway.store.postgres import _PATCH_IF_VERSION_RETURNING, _PATCH_RETURNING, _SELECT_SESSION, PostgresStore
 
 from ...conftest import require_postgres_binaries
 from ...pgcluster import PgCluster, create_database
@@ -84,7 +84,11 @@ def test_secrets_are_stored_as_digests_and_queries_select_record_fields_in_order
     with psycopg.connect(pg_url) as conn:
         dump = repr(conn.execute("SELECT * FROM api_keys").fetchall() + conn.execute("SELECT * FROM logins").fetchall())
         assert key not in dump and "secret-login" not in dump
-        for sql, params in ((_SELECT_SESSION, (created.id,)), (_PATCH_RETURNING, (None, NOW, "u", created.id))):
+        for sql, params in (
+            (_SELECT_SESSION, (created.id,)),
+            (_PATCH_RETURNING, (None, NOW, "u", created.id)),
+            (_PATCH_IF_VERSION_RETURNING, (None, NOW, "u", created.id, [2])),
+        ):
             cursor = conn.execute(sql.encode(), params)
             assert cursor.description is not None
             assert tuple(d.name for d in cursor.description) == SessionRecord._fields

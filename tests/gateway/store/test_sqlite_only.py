@@ -19,7 +19,7 @@ from gateway.store import (
 )
 from gateway.store.base import SessionRecord
 from gateway.store.migrations import MIGRATIONS
-from gateway.store.sqlite import _PATCH_RETURNING, _SESSION_COLUMNS, _SESSION_FROM
+from gateway.store.sqlite import _PATCH_IF_VERSION_RETURNING, _PATCH_RETURNING, _SESSION_COLUMNS, _SESSION_FROM
 
 NOW = "2026-11-24T10:00:00.000000Z"
 LATER = "2026-11-24T11:00:00.000000Z"
@@ -84,8 +84,11 @@ def test_session_queries_select_the_record_fields_in_order(store: SqliteStore) -
     created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))
     conn = sqlite3.connect(store.path)
     try:
-        for sql in (f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", _PATCH_RETURNING):
-            params = (created.id,) if sql.startswith("SELECT") else (None, LATER, "u", created.id)
+        for sql, params in (
+            (f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (created.id,)),
+            (_PATCH_RETURNING, (None, LATER, "u", created.id)),
+            (_PATCH_IF_VERSION_RETURNING, (None, LATER, "u", created.id, "[2]")),
+        ):
             cursor = conn.execute(sql, params)
             assert tuple(d[0] for d in cursor.description) == SessionRecord._fields
             cursor.fetchall()
