@@ -67,6 +67,9 @@ class Operation:
     #: a 400). Evo Voice declares none of them `[ApiMember(IsRequired=true)]`, so the metadata pages
     #: and generated DTOs keep showing them optional; the OpenAPI document marks them required.
     required: tuple[str, ...] = ()
+    #: The conditional request header the operation honours (`If-None-Match` → 304, `If-Match` →
+    #: 412; gateway/preconditions.py), for the OpenAPI document.
+    precondition: str | None = None
 
     @property
     def response_name(self) -> str | None:
@@ -150,6 +153,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=AISessionInfo,
         handler=_get,
         required=("sessionId",),
+        precondition="If-None-Match",
     ),
     Operation(
         name="PatchAISession",
@@ -160,6 +164,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=AISessionInfo,
         handler=_patch,
         required=("sessionId",),
+        precondition="If-Match",
     ),
     Operation(
         name="DeleteAISession",
@@ -170,6 +175,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=None,
         handler=_delete,
         required=("sessionId",),
+        precondition="If-Match",
     ),
     Operation(
         name="Authenticate",
