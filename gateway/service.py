@@ -59,14 +59,6 @@ def _required(value: str | None, field_name: str) -> str:
     return value
 
 
-def _missing(session_id: str, expected: VersionMatch | None) -> NoReturn:
-    # Under If-Match a store cannot tell "gone" from "changed" without a second read, and needs
-    # not: either way the client's copy is stale, so both are 412 (RFC 9110 §13.1.1).
-    if expected is not None:
-        raise PreconditionFailed(f"Session '{session_id}' does not match If-Match; it has changed or is gone")
-    raise NotFound(f"Session '{session_id}' not found")
-
-
 class SessionService:
     def __init__(self, store: SessionStore, *, now: Callable[[], str] = utc_now_iso) -> None:
         self._store = store
@@ -107,13 +99,21 @@ class SessionService:
             session_id, purpose=request.purpose, actor_id=caller.user_id, now=self._now(), expected=expected
         )
         if record is None:
-            _missing(session_id, expected)
+            await self._refused(session_id, expected)
         return _versioned(record)
 
     async def delete(self, request: DeleteAISession, caller: Caller, *, expected: VersionMatch | None = None) -> None:
         session_id = _required(request.session_id, "sessionId")
         if not await self._store.delete_session(session_id, expected=expected):
-            _missing(session_id, expected)
+            await self._refused(session_id, expected)
+
+    async def _refused(self, session_id: str, expected: VersionMatch | None) -> NoReturn:
+        """Why a write found no row. The write itself was conditional and changed nothing; this
+        read only picks the answer: a missing session is 404 even under If-Match, as RFC 9110
+        §13.2.1 puts a failure the request meets without its preconditions first."""
+        if expected is not None and await self._store.get_session(session_id) is not None:
+            raise PreconditionFailed(f"Session '{session_id}' does not match If-Match; it has changed")
+        raise NotFound(f"Session '{session_id}' not found")
 
     async def list(self, request: ListAISessions, caller: Caller) -> ListResponse[AISessionInfo]:
         sort_key = (request.sort_field or "dateCreated").lower()

@@ -115,9 +115,9 @@ _PRECONDITIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"description": "Not modified: the tag still matches; no body", "headers": _ETAG_HEADER},
     ),
     "If-Match": (
-        "Write only if the session is at one of these versions (strong comparison), or with `*` exists",
+        "Write only if the session is at one of these versions (strong comparison); `*` matches any version",
         "412",
-        {"description": "PreconditionFailed: the session has changed or is gone; nothing was changed"},
+        {"description": "PreconditionFailed: the session has changed; nothing was changed"},
     ),
 }
 

@@ -82,15 +82,15 @@ def test_patch_with_a_stale_if_match_is_412_and_changes_nothing(client: TestClie
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_if_match_star_requires_the_session_to_exist(client: TestClient, world: World, fmt: str) -> None:
+def test_a_missing_session_is_404_under_if_match_too(client: TestClient, world: World, fmt: str) -> None:
+    """RFC 9110 §13.2.1: a failure the request meets without its preconditions comes first."""
     missing = "0" * 32
-    status, body, _ = patch(client, world, fmt, missing, **{"If-Match": "*"})
-    assert status == 412 and body == render(load(fmt, "PreconditionFailed.response"), {"id": missing})
-    gone = client.delete(f"/ai/sessions/{missing}", headers={**headers(world, fmt), "If-Match": "*"})
-    assert gone.status_code == 412
-    # Without the header a missing session is still 404, as before.
-    status, _, _ = patch(client, world, fmt, missing)
-    assert status == 404
+    for condition in ("*", '"1"', None):
+        extra = {} if condition is None else {"If-Match": condition}
+        status, body, _ = patch(client, world, fmt, missing, **extra)
+        assert status == 404 and body == render(load(fmt, "NotFound.response"), {"id": missing}), condition
+        gone = client.delete(f"/ai/sessions/{missing}", headers={**headers(world, fmt), **extra})
+        assert gone.status_code == 404
     assert sql(world, "SELECT COUNT(*) FROM ai_sessions") == [(0,)]
 
 
