@@ -137,3 +137,21 @@ def test_server_down_fails_fast_and_the_same_store_recovers(own_cluster: PgClust
                 time.sleep(0.2)
     finally:
         store.close()
+
+
+def test_sessions_made_before_versions_existed_start_at_version_1(pg_url: str) -> None:
+    """A database made by the first schema (no version column) is migrated in place."""
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(PG_MIGRATIONS[0].encode())
+        conn.execute("CREATE TABLE evo_gateway_schema (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO evo_gateway_schema VALUES (1)")
+        conn.execute("INSERT INTO accounts VALUES ('a1', 'Acme', %s)", (NOW,))
+        conn.execute("INSERT INTO ai_sessions VALUES ('s1', 'a1', 'old', %s, %s, 'u', 'u')", (NOW, NOW))
+    store = PostgresStore(pg_url)
+    try:
+        record = anyio.run(store.get_session, "s1")
+        assert record is not None and (record.purpose, record.version) == ("old", 1)
+        patched = anyio.run(lambda: store.patch_session("s1", purpose="new", actor_id="u", now=NOW))
+        assert patched is not None and patched.version == 2
+    finally:
+        store.close()

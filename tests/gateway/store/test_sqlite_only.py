@@ -180,3 +180,21 @@ def test_api_keys_are_not_in_the_file(store: SqliteStore, db_path: str) -> None:
     key = store.add_api_key("admin")
     raw = Path(db_path).read_bytes() + Path(db_path + "-wal").read_bytes()
     assert key.encode() not in raw and hash_api_key(key).encode() in raw
+
+
+def test_sessions_made_before_versions_existed_start_at_version_1(db_path: str) -> None:
+    """A file made by the first schema (no version column) is migrated in place."""
+    with sqlite3.connect(db_path) as conn:
+        for statement in filter(str.strip, MIGRATIONS[0].split(";")):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO accounts VALUES ('a1', 'Acme', ?)", (NOW,))
+        conn.execute("INSERT INTO ai_sessions VALUES ('s1', 'a1', 'old', ?, ?, 'u', 'u')", (NOW, NOW))
+    store = SqliteStore(db_path)
+    try:
+        record = anyio.run(store.get_session, "s1")
+        assert record is not None and (record.purpose, record.version) == ("old", 1)
+        patched = anyio.run(lambda: store.patch_session("s1", purpose="new", actor_id="u", now=LATER))
+        assert patched is not None and patched.version == 2
+    finally:
+        store.close()
