@@ -28,3 +28,10 @@ class CallContext:
     verb: str = "POST"
     #: The client's address, for throttling sign-in failures per address.
     client: str | None = None
+    #: The request's `If-Match` and `If-None-Match` values (None when absent, or in an auto-batch).
+    if_match: str | None = None
+    if_none_match: str | None = None
+    #: Headers for the response (a session's `ETag`).
+    response_headers: dict[str, str] = field(default_factory=dict)
+    #: Set by a GET whose `If-None-Match` matched: the answer is 304 with no body.
+    not_modified: bool = False

@@ -22,7 +22,7 @@ from .binding import bind_request, serialization_error
 from .body import is_form, read_body, read_form
 from .caller import Caller
 from .context import CallContext
-from .errors import AuthRequired, NotAcceptable, RoleRequired, ServiceError
+from .errors import ArgumentError, AuthRequired, NotAcceptable, RoleRequired, ServiceError
 from .negotiation import NegotiationInput, Negotiator, negotiate
 from .operations import Operation, Services
 from .request import ParsedRequest, lookup_param
@@ -146,6 +146,7 @@ class Endpoint:
         ctx = CallContext(caller, login_id=credentials.login_id, verb=exchange.verb, client=credentials.client)
 
         if match.batch:
+            _refuse_batch_preconditions(request)
             requests = _decode_batch(operation, codecs.request, body)
             check_verb(match, exchange.verb)
             return await self._run_batch(operation, requests, responder, ctx)
@@ -160,12 +161,18 @@ class Endpoint:
             form=exchange.form,
         )
         check_verb(match, exchange.verb)
+        ctx.if_match = request.headers.get("if-match")
+        ctx.if_none_match = request.headers.get("if-none-match")
         result = await operation.handler(self._services, dto, ctx)
+        if ctx.not_modified:
+            return responder.not_modified(headers=ctx.response_headers)
         # A oneway without a message queue runs in-process and answers like a reply, as ServiceStack's
         # ExecuteOneWay does when no IMessageFactory is registered.
         if result is None:
-            return responder.no_content(cookies=ctx.set_cookies)
-        return responder.body(result, cookies=ctx.set_cookies, declared_type=operation.response_type)
+            return responder.no_content(headers=ctx.response_headers, cookies=ctx.set_cookies)
+        return responder.body(
+            result, headers=ctx.response_headers, cookies=ctx.set_cookies, declared_type=operation.response_type
+        )
 
     async def _run_batch(
         self, operation: Operation, requests: list[Any], responder: Responder, ctx: CallContext
@@ -217,6 +224,12 @@ class Endpoint:
             # Nothing the client accepts is available: say so in JSON, as DRF does with its first renderer.
             codec = self._json
         return self._responder(exchange, codec)
+
+
+def _refuse_batch_preconditions(request: ParsedRequest) -> None:
+    """A batch has no one session for If-Match to name; ignoring it would write unguarded."""
+    if "if-match" in request.headers:
+        raise ArgumentError("If-Match", "If-Match applies to one session; an auto-batch cannot carry it.")
 
 
 def _decode_batch(operation: Operation, codec: Codec | None, body: bytes) -> list[Any]:

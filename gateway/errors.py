@@ -11,6 +11,7 @@
     ├── OperationNotImplemented   405  NotImplementedException (unknown op / wrong verb)
     ├── NotSupported              405  NotSupportedException (a sign-in by GET)
     ├── InvalidCredentials        401  Unauthorized (bad user name or password at /auth)
+    ├── PreconditionFailed        412  PreconditionFailed (If-Match names no current version)
     ├── TooManyRequests           429  TooManyRequests + Retry-After (sign-in throttled)
     └── ServiceUnavailable        503  ServiceUnavailable (the store cannot be reached)
     AuthRequired                  401  empty body + WWW-Authenticate (short-circuit, not an ErrorResponse)
@@ -36,6 +37,7 @@ __all__ = [
     "NotSupported",
     "OperationNotImplemented",
     "PayloadTooLarge",
+    "PreconditionFailed",
     "RoleRequired",
     "SerializationError",
     "ServiceError",
@@ -154,6 +156,13 @@ class NotSupported(ServiceError):
 class InvalidCredentials(ServiceError):
     status_code = 401
     error_code = "Unauthorized"
+
+
+class PreconditionFailed(ServiceError):
+    """`If-Match` named no current version of the session (or it is gone): nothing was changed."""
+
+    status_code = 412
+    error_code = "PreconditionFailed"
 
 
 class TooManyRequests(ServiceError):

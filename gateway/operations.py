@@ -19,11 +19,12 @@ from .dtos import (
     NewAISession,
     PatchAISession,
 )
+from .preconditions import entity_tag, if_match, none_match
 
 if TYPE_CHECKING:
     from .auth import AuthService
     from .context import CallContext
-    from .service import SessionService
+    from .service import SessionService, Versioned
 
 __all__ = ["OPERATIONS", "SYSTEM_ADMINISTRATOR", "Operation", "RouteSpec", "Services", "find_operation"]
 
@@ -66,6 +67,9 @@ class Operation:
     #: a 400). Evo Voice declares none of them `[ApiMember(IsRequired=true)]`, so the metadata pages
     #: and generated DTOs keep showing them optional; the OpenAPI document marks them required.
     required: tuple[str, ...] = ()
+    #: The conditional request header the operation honours (`If-None-Match` → 304, `If-Match` →
+    #: 412; gateway/preconditions.py), for the OpenAPI document.
+    precondition: str | None = None
 
     @property
     def response_name(self) -> str | None:
@@ -80,9 +84,14 @@ class Operation:
         return str(tp.__name__)
 
 
+def _tagged(ctx: CallContext, found: Versioned) -> AISessionInfo:
+    ctx.response_headers["ETag"] = entity_tag(found.version)
+    return found.info
+
+
 async def _new(services: Services, request: NewAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await services.sessions.new(request, ctx.caller)
+    return _tagged(ctx, await services.sessions.new_versioned(request, ctx.caller))
 
 
 async def _list(services: Services, request: ListAISessions, ctx: CallContext) -> ListResponse[AISessionInfo]:
@@ -92,17 +101,23 @@ async def _list(services: Services, request: ListAISessions, ctx: CallContext) -
 
 async def _get(services: Services, request: GetAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await services.sessions.get(request, ctx.caller)
+    found = await services.sessions.get_versioned(request, ctx.caller)
+    # If-None-Match answers 304 for GET only (RFC 9110 §13.1.2); the verb check already refuses
+    # others here, this says so where the 304 is decided.
+    if ctx.verb == "GET" and none_match(ctx.if_none_match, found.version):
+        ctx.not_modified = True
+    return _tagged(ctx, found)
 
 
 async def _patch(services: Services, request: PatchAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
-    return await services.sessions.patch(request, ctx.caller)
+    expected = if_match(ctx.if_match)
+    return _tagged(ctx, await services.sessions.patch_versioned(request, ctx.caller, expected=expected))
 
 
 async def _delete(services: Services, request: DeleteAISession, ctx: CallContext) -> None:
     assert ctx.caller is not None
-    await services.sessions.delete(request, ctx.caller)
+    await services.sessions.delete(request, ctx.caller, expected=if_match(ctx.if_match))
 
 
 async def _authenticate(services: Services, request: Authenticate, ctx: CallContext) -> AuthenticateResponse:
@@ -138,6 +153,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=AISessionInfo,
         handler=_get,
         required=("sessionId",),
+        precondition="If-None-Match",
     ),
     Operation(
         name="PatchAISession",
@@ -148,6 +164,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=AISessionInfo,
         handler=_patch,
         required=("sessionId",),
+        precondition="If-Match",
     ),
     Operation(
         name="DeleteAISession",
@@ -158,6 +175,7 @@ OPERATIONS: tuple[Operation, ...] = (
         response_type=None,
         handler=_delete,
         required=("sessionId",),
+        precondition="If-Match",
     ),
     Operation(
         name="Authenticate",

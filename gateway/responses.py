@@ -108,6 +108,13 @@ class Responder:
             _set_cookie(response, cookie)
         return response
 
+    def not_modified(self, *, headers: dict[str, str] | None = None) -> Response:
+        """304: the client's copy (its If-None-Match) is current; no body, but the ETag again."""
+        all_headers = self._headers(encoded=False)
+        if headers:
+            all_headers.update(headers)
+        return Response(b"", 304, all_headers)
+
     def error(self, status: ResponseStatus, status_code: int, *, headers: dict[str, str] | None = None) -> Response:
         return self.body(ErrorResponse(response_status=status), status_code=status_code, headers=headers)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple, NoReturn
 
 from .caller import Caller
 from .clock import utc_now_iso
@@ -17,10 +18,10 @@ from .dtos import (
     PatchAISession,
     SortOrders,
 )
-from .errors import ArgumentError, NotFound
-from .store.base import SORTABLE_FIELDS, SessionQuery, SessionRecord, SessionStore, UnknownAccount
+from .errors import ArgumentError, NotFound, PreconditionFailed
+from .store.base import SORTABLE_FIELDS, SessionQuery, SessionRecord, SessionStore, UnknownAccount, VersionMatch
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "to_info"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "Versioned", "to_info"]
 
 #: `countPerPage` when the request leaves it at 0.
 DEFAULT_PAGE_SIZE = 100
@@ -41,6 +42,17 @@ def to_info(record: SessionRecord) -> AISessionInfo:
     )
 
 
+class Versioned(NamedTuple):
+    """A session and the version it is at (what its ETag is made of)."""
+
+    info: AISessionInfo
+    version: int
+
+
+def _versioned(record: SessionRecord) -> Versioned:
+    return Versioned(to_info(record), record.version)
+
+
 def _required(value: str | None, field_name: str) -> str:
     if not value:
         raise ArgumentError(field_name, f"'{field_name}' must not be empty.", error_code="ArgumentNullException")
@@ -53,6 +65,9 @@ class SessionService:
         self._now = now
 
     async def new(self, request: NewAISession, caller: Caller) -> AISessionInfo:
+        return (await self.new_versioned(request, caller)).info
+
+    async def new_versioned(self, request: NewAISession, caller: Caller) -> Versioned:
         account_id = _required(request.account_id, "accountId")
         try:
             record = await self._store.create_session(
@@ -60,28 +75,45 @@ class SessionService:
             )
         except UnknownAccount:
             raise ArgumentError("accountId", f"No account with id '{account_id}'.") from None
-        return to_info(record)
+        return _versioned(record)
 
     async def get(self, request: GetAISession, caller: Caller) -> AISessionInfo:
+        return (await self.get_versioned(request, caller)).info
+
+    async def get_versioned(self, request: GetAISession, caller: Caller) -> Versioned:
         session_id = _required(request.session_id, "sessionId")
         record = await self._store.get_session(session_id)
         if record is None:
             raise NotFound(f"Session '{session_id}' not found")
-        return to_info(record)
+        return _versioned(record)
 
     async def patch(self, request: PatchAISession, caller: Caller) -> AISessionInfo:
+        return (await self.patch_versioned(request, caller)).info
+
+    async def patch_versioned(
+        self, request: PatchAISession, caller: Caller, *, expected: VersionMatch | None = None
+    ) -> Versioned:
+        """`expected` (from If-Match) is checked by the store in the same statement that writes."""
         session_id = _required(request.session_id, "sessionId")
         record = await self._store.patch_session(
-            session_id, purpose=request.purpose, actor_id=caller.user_id, now=self._now()
+            session_id, purpose=request.purpose, actor_id=caller.user_id, now=self._now(), expected=expected
         )
         if record is None:
-            raise NotFound(f"Session '{session_id}' not found")
-        return to_info(record)
+            await self._refused(session_id, expected)
+        return _versioned(record)
 
-    async def delete(self, request: DeleteAISession, caller: Caller) -> None:
+    async def delete(self, request: DeleteAISession, caller: Caller, *, expected: VersionMatch | None = None) -> None:
         session_id = _required(request.session_id, "sessionId")
-        if not await self._store.delete_session(session_id):
-            raise NotFound(f"Session '{session_id}' not found")
+        if not await self._store.delete_session(session_id, expected=expected):
+            await self._refused(session_id, expected)
+
+    async def _refused(self, session_id: str, expected: VersionMatch | None) -> NoReturn:
+        """Why a write found no row. The write itself was conditional and changed nothing; this
+        read only picks the answer: a missing session is 404 even under If-Match, as RFC 9110
+        §13.2.1 puts a failure the request meets without its preconditions first."""
+        if expected is not None and await self._store.get_session(session_id) is not None:
+            raise PreconditionFailed(f"Session '{session_id}' does not match If-Match; it has changed")
+        raise NotFound(f"Session '{session_id}' not found")
 
     async def list(self, request: ListAISessions, caller: Caller) -> ListResponse[AISessionInfo]:
         sort_key = (request.sort_field or "dateCreated").lower()

@@ -57,12 +57,11 @@ class PgCluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
-    def start(self) -> None:
-        # fsync off: the tests kill gateway processes, never the machine; it makes CREATE DATABASE cheap.
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off -c full_page_writes=off"
-            " -c max_connections=300"
-        )
+    def start(self, *, durable: bool = False) -> None:
+        # fsync off: the tests kill gateway processes, never the machine; it makes CREATE DATABASE
+        # cheap. A benchmark compares with SQLite's synchronous=FULL, so it asks for `durable`.
+        flush = "" if durable else " -c fsync=off -c full_page_writes=off"
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}{flush} -c max_connections=300"
         self._run(
             "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options
         )

@@ -5,6 +5,8 @@ its predefined `/api/{Op}` route. Schemas come from the DTOs themselves (msgspec
 the document describes exactly what the codecs read and write, plus what the service itself
 requires (`Operation.required`, the list limits). Bodies on the custom routes list every registered
 text format, on `/api/{Op}` JSON only; errors are `ErrorResponse`; auth is a bearer API key or Basic.
+A single `AISessionInfo` answer documents its `ETag`, and the conditional headers an operation
+honours (`Operation.precondition`) their parameter and their 304 or 412.
 """
 
 from __future__ import annotations
@@ -100,6 +102,43 @@ def _errors(media_types: list[str], op: Operation) -> dict[str, Any]:
     return out
 
 
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "The session's version as a strong entity tag, the same in every format",
+        "schema": {"type": "string", "pattern": '^"[1-9][0-9]*"$'},
+    }
+}
+_PRECONDITIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "If-None-Match": (
+        "A GET answers 304 with no body when one of these tags (weak comparison) or `*` matches",
+        "304",
+        {"description": "Not modified: the tag still matches; no body", "headers": _ETAG_HEADER},
+    ),
+    "If-Match": (
+        "Write only if the session is at one of these versions (strong comparison); `*` matches any version",
+        "412",
+        {"description": "PreconditionFailed: the session has changed; nothing was changed"},
+    ),
+}
+
+
+def _precondition_parameter(op: Operation) -> list[dict[str, Any]]:
+    if op.precondition is None:
+        return []
+    description = _PRECONDITIONS[op.precondition][0]
+    return [{"name": op.precondition, "in": "header", "description": description, "schema": {"type": "string"}}]
+
+
+def _precondition_responses(op: Operation, media_types: list[str]) -> dict[str, Any]:
+    if op.precondition is None:
+        return {}
+    _, status, response = _PRECONDITIONS[op.precondition]
+    response = dict(response)
+    if status == "412":
+        response["content"] = _content({"$ref": _REF.format(name="ErrorResponse")}, media_types)
+    return {status: response}
+
+
 def _required_member(prop: dict[str, Any]) -> dict[str, Any]:
     """The schema of a member the service rejects when null or empty (`'sessionId' must not be
     empty`, an ArgumentNullException): its non-null type, and at least one character for a string."""
@@ -189,7 +228,7 @@ def _operation(
         "summary": op.description,
         "tags": ["sessions"],
     }
-    params = _parameters(model, op, path, in_body, schemas)
+    params = _parameters(model, op, path, in_body, schemas) + _precondition_parameter(op)
     if params:
         out["parameters"] = params
     if in_body:
@@ -203,6 +242,9 @@ def _operation(
     else:
         name = msgspec.json.schema(op.response_type, ref_template=_REF)["$ref"]
         responses["200"] = {"description": "Success", "content": _content({"$ref": name}, media_types)}
+        if op.response_type is AISessionInfo:
+            responses["200"]["headers"] = _ETAG_HEADER
+    responses.update(_precondition_responses(op, media_types))
     responses.update(_errors(media_types, op))
     out["responses"] = responses
     if op.requires_auth:

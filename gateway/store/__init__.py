@@ -17,6 +17,7 @@ from .base import (
     UnknownAccount,
     UnknownUser,
     UserRecord,
+    VersionMatch,
 )
 from .sqlite import SqliteStore
 from .urls import is_postgres_url, open_store, sqlite_path
@@ -38,6 +39,7 @@ __all__ = [
     "UnknownAccount",
     "UnknownUser",
     "UserRecord",
+    "VersionMatch",
     "is_postgres_url",
     "open_store",
     "sqlite_path",

@@ -28,6 +28,7 @@ __all__ = [
     "UnknownAccount",
     "UnknownUser",
     "UserRecord",
+    "VersionMatch",
 ]
 
 
@@ -76,6 +77,17 @@ class SessionRecord(NamedTuple):
     date_last_modified: str
     created_by: str
     last_modified_by: str
+    #: 1 when created, one more on every patch: what a session's ETag is made of.
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionMatch:
+    """A write's precondition (HTTP `If-Match`): the session must exist and, unless `any_version`,
+    be at one of `versions`. Stores compare inside the UPDATE or DELETE itself, never read first."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
 
 
 #: Sort keys a list query accepts (AISessionInfo's members, lower-cased), mapped to their column.
@@ -122,12 +134,15 @@ class SessionStore(Protocol):
     async def get_session(self, session_id: str) -> SessionRecord | None: ...
 
     async def patch_session(
-        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str, expected: VersionMatch | None = None
     ) -> SessionRecord | None:
-        """Set the non-None fields plus the modification stamp, atomically; None if missing."""
+        """Set the non-None fields plus the modification stamp and the next version, atomically;
+        None if missing or if `expected` does not hold (then nothing changed)."""
         ...
 
-    async def delete_session(self, session_id: str) -> bool: ...
+    async def delete_session(self, session_id: str, *, expected: VersionMatch | None = None) -> bool:
+        """True if it was deleted; False if missing or if `expected` does not hold."""
+        ...
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage: ...
 

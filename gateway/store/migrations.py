@@ -47,4 +47,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ai_sessions_by_created ON ai_sessions (date_created, id);
     CREATE INDEX logins_by_expiry ON logins (expires_at);
     """,
+    # 2: a version per AI session, for its ETag and If-Match.
+    "ALTER TABLE ai_sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
 )

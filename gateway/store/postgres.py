@@ -39,6 +39,7 @@ from .base import (
     UnknownAccount,
     UnknownUser,
     UserRecord,
+    VersionMatch,
 )
 from .ids import login_hash, new_id
 from .pg_migrations import PG_MIGRATIONS, ascii_fold
@@ -54,16 +55,25 @@ MIGRATION_LOCK_KEY = 0x65766F5F67770001  # "evo_gw" + 1
 _SESSION_COLUMNS = """
     s.id AS id, s.account_id AS account_id, a.name AS account_name, s.purpose AS purpose,
     s.date_created AS date_created, s.date_last_modified AS date_last_modified,
-    s.created_by AS created_by, s.last_modified_by AS last_modified_by
+    s.created_by AS created_by, s.last_modified_by AS last_modified_by, s.version AS version
 """
 _SESSION_FROM = "FROM ai_sessions AS s JOIN accounts AS a ON a.id = s.account_id"
 _SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = %s"
-_PATCH_RETURNING = (
-    "UPDATE ai_sessions SET purpose = COALESCE(%s, purpose), date_last_modified = %s, last_modified_by = %s"
-    " WHERE id = %s RETURNING id, account_id,"
-    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
-    " purpose, date_created, date_last_modified, created_by, last_modified_by"
+_PATCH = (
+    "UPDATE ai_sessions SET purpose = COALESCE(%s, purpose), date_last_modified = %s, last_modified_by = %s,"
+    " version = version + 1 WHERE id = %s"
 )
+_RETURNING = (
+    " RETURNING id, account_id,"
+    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
+    " purpose, date_created, date_last_modified, created_by, last_modified_by, version"
+)
+_PATCH_RETURNING = _PATCH + _RETURNING
+#: The If-Match form: the version is compared in the same statement that writes, so two writers
+#: holding the same tag cannot both succeed.
+_PATCH_IF_VERSION_RETURNING = _PATCH + " AND version = ANY(%s)" + _RETURNING
+_DELETE = "DELETE FROM ai_sessions WHERE id = %s"
+_DELETE_IF_VERSION = _DELETE + " AND version = ANY(%s)"
 #: User names compare case-insensitively in ASCII only, as SQLite's NOCASE (and the unique index).
 _BY_FOLDED_NAME = f"FROM users AS u WHERE {ascii_fold('u.name')} = {ascii_fold('%s')}"
 _USER_COLUMNS = "SELECT u.id, u.name, u.password_hash, ARRAY(SELECT role FROM user_roles WHERE user_id = u.id)"
@@ -228,7 +238,7 @@ class PostgresStore:
                 " SELECT %s, a.id, %s, %s, %s, %s, %s FROM accounts AS a WHERE a.id = %s"
                 " RETURNING *)"
                 " SELECT s.id, s.account_id, a.name, s.purpose, s.date_created, s.date_last_modified, s.created_by,"
-                " s.last_modified_by FROM inserted AS s JOIN accounts AS a ON a.id = s.account_id",
+                " s.last_modified_by, s.version FROM inserted AS s JOIN accounts AS a ON a.id = s.account_id",
                 (session_id, purpose, now, now, actor_id, actor_id, account_id),
             ).fetchone()
             if row is None:
@@ -242,17 +252,23 @@ class PostgresStore:
         return None if row is None else _session(row)
 
     async def patch_session(
-        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str, expected: VersionMatch | None = None
     ) -> SessionRecord | None:
-        row = await self._in_thread(
-            lambda conn: conn.execute(_PATCH_RETURNING, (purpose, now, actor_id, session_id)).fetchone()
-        )
+        params: tuple[Any, ...]
+        if expected is None or expected.any_version:
+            sql, params = _PATCH_RETURNING, (purpose, now, actor_id, session_id)
+        else:
+            sql, params = _PATCH_IF_VERSION_RETURNING, (purpose, now, actor_id, session_id, sorted(expected.versions))
+        row = await self._in_thread(lambda conn: conn.execute(sql, params).fetchone())
         return None if row is None else _session(row)
 
-    async def delete_session(self, session_id: str) -> bool:
-        return await self._in_thread(
-            lambda conn: conn.execute("DELETE FROM ai_sessions WHERE id = %s", (session_id,)).rowcount > 0
-        )
+    async def delete_session(self, session_id: str, *, expected: VersionMatch | None = None) -> bool:
+        params: tuple[Any, ...]
+        if expected is None or expected.any_version:
+            sql, params = _DELETE, (session_id,)
+        else:
+            sql, params = _DELETE_IF_VERSION, (session_id, sorted(expected.versions))
+        return await self._in_thread(lambda conn: conn.execute(sql, params).rowcount > 0)
 
     def _list_sessions(self, conn: Connection, query: SessionQuery) -> SessionPage:
         where: list[str] = []

@@ -38,6 +38,7 @@ from .base import (
     UnknownAccount,
     UnknownUser,
     UserRecord,
+    VersionMatch,
 )
 from .cache import CommitCache
 from .ids import login_hash, new_id
@@ -51,15 +52,24 @@ T = TypeVar("T")
 _SESSION_COLUMNS = """
     s.id AS id, s.account_id AS account_id, a.name AS account_name, s.purpose AS purpose,
     s.date_created AS date_created, s.date_last_modified AS date_last_modified,
-    s.created_by AS created_by, s.last_modified_by AS last_modified_by
+    s.created_by AS created_by, s.last_modified_by AS last_modified_by, s.version AS version
 """
 _SESSION_FROM = "FROM ai_sessions AS s JOIN accounts AS a ON a.id = s.account_id"
-_PATCH_RETURNING = (
-    "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?, last_modified_by = ?"
-    " WHERE id = ? RETURNING id, account_id,"
-    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
-    " purpose, date_created, date_last_modified, created_by, last_modified_by"
+_PATCH = (
+    "UPDATE ai_sessions SET purpose = COALESCE(?, purpose), date_last_modified = ?, last_modified_by = ?,"
+    " version = version + 1 WHERE id = ?"
 )
+_RETURNING = (
+    " RETURNING id, account_id,"
+    " (SELECT name FROM accounts WHERE accounts.id = ai_sessions.account_id) AS account_name,"
+    " purpose, date_created, date_last_modified, created_by, last_modified_by, version"
+)
+_PATCH_RETURNING = _PATCH + _RETURNING
+#: The If-Match form: the version is compared in the same statement that writes, so two writers
+#: holding the same tag cannot both succeed.
+_PATCH_IF_VERSION_RETURNING = _PATCH + " AND version IN (SELECT value FROM json_each(?))" + _RETURNING
+_DELETE = "DELETE FROM ai_sessions WHERE id = ?"
+_DELETE_IF_VERSION = _DELETE + " AND version IN (SELECT value FROM json_each(?))"
 
 
 _SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?"
@@ -88,6 +98,11 @@ def _session(row: sqlite3.Row) -> SessionRecord:
     # (tests/gateway/store/test_sqlite_only.py holds them to it), and a Row unpacks 2.5x faster than
     # it is read by name.
     return SessionRecord(*row)
+
+
+def _versions(expected: VersionMatch) -> str:
+    # One JSON parameter for json_each, however many tags If-Match listed.
+    return json.dumps(sorted(expected.versions))
 
 
 class SqliteStore:
@@ -293,19 +308,31 @@ class SqliteStore:
         return record
 
     async def patch_session(
-        self, session_id: str, *, purpose: str | None, actor_id: str, now: str
+        self, session_id: str, *, purpose: str | None, actor_id: str, now: str, expected: VersionMatch | None = None
     ) -> SessionRecord | None:
+        params: tuple[Any, ...]
+        if expected is None or expected.any_version:
+            sql, params = _PATCH_RETURNING, (purpose, now, actor_id, session_id)
+        else:
+            sql, params = _PATCH_IF_VERSION_RETURNING, (purpose, now, actor_id, session_id, _versions(expected))
+
         def work(conn: sqlite3.Connection) -> SessionRecord | None:
             # One statement, not UPDATE then SELECT: every statement on the writer thread costs a
             # GIL round trip under load.
-            row = conn.execute(_PATCH_RETURNING, (purpose, now, actor_id, session_id)).fetchone()
+            row = conn.execute(sql, params).fetchone()
             return None if row is None else _session(row)
 
         return await self._writer.submit(work)
 
-    async def delete_session(self, session_id: str) -> bool:
+    async def delete_session(self, session_id: str, *, expected: VersionMatch | None = None) -> bool:
+        params: tuple[Any, ...]
+        if expected is None or expected.any_version:
+            sql, params = _DELETE, (session_id,)
+        else:
+            sql, params = _DELETE_IF_VERSION, (session_id, _versions(expected))
+
         def work(conn: sqlite3.Connection) -> bool:
-            return bool(conn.execute("DELETE FROM ai_sessions WHERE id = ?", (session_id,)).rowcount > 0)
+            return bool(conn.execute(sql, params).rowcount > 0)
 
         return await self._writer.submit(work)
 

@@ -303,3 +303,56 @@ def test_data_and_logins_survive_restarting_every_node(pg_url: str) -> None:
         cookie = {"ss-id": login.cookies["ss-id"]}
     with nodes(pg_url, 1) as (second,):
         assert httpx.get(f"{second.base_url}/ai/sessions/{created['id']}", cookies=cookie).json() == created
+
+
+def test_thirty_concurrent_patches_with_one_if_match_over_three_nodes_have_one_winner(pg_url: str) -> None:
+    """The version is compared inside the UPDATE: whichever node each PATCH lands on, exactly one
+    of thirty writers holding the same tag succeeds, and every node then serves the winner's state."""
+    with nodes(pg_url, 3) as serving:
+        world = seed(pg_url)
+        created = httpx.post(
+            f"{serving[0].base_url}/ai/sessions", json={"accountId": world.account_id}, headers=world.auth
+        )
+        sid, tag = created.json()["id"], created.headers["etag"]
+        purposes = [f"guarded-{i}" for i in range(30)]
+
+        async def patch_all() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=30) as http:
+                return list(
+                    await asyncio.gather(
+                        *(
+                            http.patch(
+                                f"{serving[i % 3].base_url}/ai/sessions/{sid}",
+                                json={"purpose": p},
+                                headers={**world.auth, "If-Match": tag},
+                            )
+                            for i, p in enumerate(purposes)
+                        )
+                    )
+                )
+
+        responses = asyncio.run(patch_all())
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] + [412] * 29, statuses
+        (winner,) = (r for r in responses if r.status_code == 200)
+        assert winner.headers["etag"] == '"2"'
+        for lost in (r for r in responses if r.status_code == 412):
+            assert lost.json()["responseStatus"]["errorCode"] == "PreconditionFailed"
+        for node in serving:
+            got = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth)
+            assert got.json() == winner.json() and got.headers["etag"] == '"2"'
+            unchanged = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers={**world.auth, "If-None-Match": '"2"'})
+            assert unchanged.status_code == 304 and unchanged.content == b""
+        # The stale tag deletes nothing on any node; the current one deletes.
+        assert (
+            httpx.delete(
+                f"{serving[1].base_url}/ai/sessions/{sid}", headers={**world.auth, "If-Match": tag}
+            ).status_code
+            == 412
+        )
+        assert (
+            httpx.delete(
+                f"{serving[2].base_url}/ai/sessions/{sid}", headers={**world.auth, "If-Match": '"2"'}
+            ).status_code
+            == 204
+        )

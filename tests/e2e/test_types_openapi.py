@@ -64,8 +64,8 @@ def schemathesis() -> str:
 
 
 def config(account_id: str, keep: str, doomed_route: str, doomed_api: str) -> str:
-    """schemathesis.toml. Fixed values replace generated ones, in the path, the query and the
-    body. Operation blocks override the global values, and the first block that matches wins,
+    """schemathesis.toml. Fixed values replace generated ones, in the path, the query, the
+    headers and the body. Operation blocks override the global values, and the first block that matches wins,
     so each block names one operation exactly."""
     return f"""
 [parameters]
@@ -73,6 +73,12 @@ def config(account_id: str, keep: str, doomed_route: str, doomed_api: str) -> st
 "query.sessionId" = "{keep}"
 "body.sessionId" = "{keep}"
 "body.accountId" = "{account_id}"
+# A generated tag is a stale one, and a stale If-Match is rightly 412; `*` only asks that the
+# session exists. (tests/gateway/test_http_preconditions.py covers the tags themselves.)
+"header.If-Match" = "*"
+# Generated header text is mostly filtered out as unsendable (a failed health check); "0" is a
+# well-formed tag no session has (versions start at 1), so GETs are parsed for it and answer 200.
+"header.If-None-Match" = '"0"'
 
 [[operations]]
 include-name = "DELETE /ai/sessions/{{sessionId}}"

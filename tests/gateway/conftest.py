@@ -50,7 +50,7 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 
 #: HTTP and auth modules that run once per store (the whole suite runs on SQLite).
-BOTH_STORES = frozenset({"test_http_operations", "test_http_auth", "test_auth"})
+BOTH_STORES = frozenset({"test_http_operations", "test_http_auth", "test_auth", "test_http_preconditions"})
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

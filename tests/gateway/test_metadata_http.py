@@ -347,13 +347,40 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
         "$ref": "#/components/schemas/ErrorResponse"
     }
     assert patch["security"] == [{"bearerApiKey": []}, {"basic": []}]
-    assert [p["name"] for p in patch["parameters"]] == ["sessionId"]
+    assert [p["name"] for p in patch["parameters"]] == ["sessionId", "If-Match"]
     listing = paths["/ai/sessions"]["get"]
     assert {p["name"]: p["in"] for p in listing["parameters"]}["accountIds"] == "query"
     assert "204" in paths["/ai/sessions/{sessionId}"]["delete"]["responses"]
     schemes = document["components"]["securitySchemes"]
     assert schemes["bearerApiKey"]["scheme"] == "bearer" and schemes["basic"]["scheme"] == "basic"
     assert "responseStatus" in document["components"]["schemas"]["ErrorResponse"]["properties"]
+
+
+def test_openapi_shows_the_etag_and_the_conditional_headers(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/ai/sessions/{sessionId}", "/api/GetAISession", "/api/PatchAISession", "/api/NewAISession"):
+        for verb, operation in paths[path].items():
+            if verb in ("get", "patch", "post"):
+                assert "ETag" in operation["responses"]["200"]["headers"], (path, verb)
+    assert "headers" not in paths["/ai/sessions"]["get"]["responses"]["200"]  # a list has no tag
+    for path, verb, header, status in (
+        ("/ai/sessions/{sessionId}", "get", "If-None-Match", "304"),
+        ("/api/GetAISession", "get", "If-None-Match", "304"),
+        ("/ai/sessions/{sessionId}", "patch", "If-Match", "412"),
+        ("/ai/sessions/{sessionId}", "delete", "If-Match", "412"),
+        ("/api/DeleteAISession", "delete", "If-Match", "412"),
+    ):
+        operation = paths[path][verb]
+        assert {"name": header, "in": "header"}.items() <= next(
+            p for p in operation["parameters"] if p["name"] == header
+        ).items(), (path, verb)
+        assert status in operation["responses"], (path, verb)
+    not_modified = paths["/ai/sessions/{sessionId}"]["get"]["responses"]["304"]
+    assert "content" not in not_modified and "ETag" in not_modified["headers"]
+    failed = paths["/ai/sessions/{sessionId}"]["patch"]["responses"]["412"]
+    assert failed["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    for header in ("If-Match", "If-None-Match"):
+        assert all(p["name"] != header for p in paths["/ai/sessions"]["post"].get("parameters", []))
 
 
 API_OPERATIONS = [op for op in OPERATIONS if not op.builtin]
@@ -408,7 +435,7 @@ def test_openapi_custom_routes_take_the_id_from_the_path(client: TestClient, wor
     document = client.get("/openapi.json").json()
     route = document["paths"]["/ai/sessions/{sessionId}"]
     for verb in ("get", "patch", "delete"):
-        (param,) = route[verb]["parameters"]
+        (param,) = (p for p in route[verb]["parameters"] if p["in"] != "header")
         assert (param["name"], param["in"], param["required"]) == ("sessionId", "path", True)
     # The body of the custom PATCH need not repeat the id (the path overrides it), unlike /api's.
     body = route["patch"]["requestBody"]["content"]["application/json"]["schema"]
@@ -487,7 +514,7 @@ def test_openapi_api_routes_are_json_only(client: TestClient, world: World) -> N
         if "requestBody" in api:
             assert list(api["requestBody"]["content"]) == ["application/json"]
         for status, response in api["responses"].items():
-            if status not in ("204", "401", "403"):  # no body, or a text/plain one
+            if status not in ("204", "304", "401", "403"):  # no body, or a text/plain one
                 assert list(response["content"]) == ["application/json"], (op.name, status)
     assert len(document["paths"]["/ai/sessions"]["post"]["requestBody"]["content"]) == len(
         [f for f in ("json", "xml", "jsv", "csv") if f in default_registry()]

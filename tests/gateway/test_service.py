@@ -21,9 +21,9 @@ from gateway.dtos import (
     PatchAISession,
     SortOrders,
 )
-from gateway.errors import ArgumentError, NotFound
+from gateway.errors import ArgumentError, NotFound, PreconditionFailed
 from gateway.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionService
-from gateway.store import AccountRecord, SqliteStore
+from gateway.store import AccountRecord, SqliteStore, VersionMatch
 
 T = TypeVar("T")
 
@@ -228,6 +228,41 @@ def test_patch_missing_session_is_not_found_and_creates_nothing(env: Env) -> Non
         assert caught.value.message == "Session 'missing' not found"
         page = await env.service.list(ListAISessions(), ALICE)
         assert page.items == [] and page.total_count == 0
+
+    run(scenario)
+
+
+def test_versioned_answers_carry_the_version_the_store_holds(env: Env) -> None:
+    async def scenario() -> None:
+        made = await env.service.new_versioned(NewAISession(account_id=env.acme.id), ALICE)
+        assert made.version == 1
+        got = await env.service.get_versioned(GetAISession(session_id=made.info.id), BOB)
+        assert got == made
+        patched = await env.service.patch_versioned(PatchAISession(session_id=made.info.id, purpose="x"), BOB)
+        assert patched.version == 2 and patched.info.purpose == "x"
+
+    run(scenario)
+
+
+def test_a_stale_if_match_is_precondition_failed_and_a_missing_session_still_not_found(env: Env) -> None:
+    async def scenario() -> None:
+        made = await env.service.new_versioned(NewAISession(account_id=env.acme.id, purpose="a"), ALICE)
+        sid = made.info.id
+        stale = VersionMatch(versions=frozenset({5}))
+        with pytest.raises(PreconditionFailed) as caught:
+            await env.service.patch_versioned(PatchAISession(session_id=sid, purpose="b"), BOB, expected=stale)
+        assert (caught.value.status_code, caught.value.error_code) == (412, "PreconditionFailed")
+        with pytest.raises(PreconditionFailed):
+            await env.service.delete(DeleteAISession(session_id=sid), BOB, expected=stale)
+        assert await env.service.get_versioned(GetAISession(session_id=sid), ALICE) == made  # nothing changed
+        for expected in (stale, VersionMatch(any_version=True)):
+            with pytest.raises(NotFound):
+                await env.service.patch_versioned(PatchAISession(session_id="gone"), BOB, expected=expected)
+            with pytest.raises(NotFound):
+                await env.service.delete(DeleteAISession(session_id="gone"), BOB, expected=expected)
+        await env.service.delete(DeleteAISession(session_id=sid), BOB, expected=VersionMatch(versions=frozenset({1})))
+        with pytest.raises(NotFound):
+            await env.service.get(GetAISession(session_id=sid), ALICE)
 
     run(scenario)
 

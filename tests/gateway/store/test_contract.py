@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from gateway.apikeys import hash_api_key
-from gateway.store import DuplicateName, SessionQuery, Store, UnknownAccount, UnknownUser
+from gateway.store import DuplicateName, SessionQuery, Store, UnknownAccount, UnknownUser, VersionMatch
 
 NOW = "2026-11-24T10:00:00.000000Z"
 LATER = "2026-11-24T11:00:00.000000Z"
@@ -227,3 +227,87 @@ def test_account_exists(store: Store) -> None:
     assert store.account_exists(account.id)
     assert not store.account_exists("0" * 32)
     assert not store.account_exists(account.id.upper())
+
+
+def test_versions_start_at_one_and_every_patch_adds_one(store: Store) -> None:
+    account = store.add_account("Acme")
+
+    async def scenario() -> None:
+        created = await store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW)
+        assert created.version == 1
+        first = await store.patch_session(created.id, purpose=None, actor_id="u", now=LATER)
+        second = await store.patch_session(created.id, purpose="q", actor_id="u", now=LATER)
+        assert first is not None and second is not None
+        assert (first.version, second.version) == (2, 3)
+        assert await store.get_session(created.id) == second
+        listed = await store.list_sessions(SessionQuery())
+        assert [r.version for r in listed.items] == [3]
+
+    anyio.run(scenario)
+
+
+def test_conditional_patch_writes_only_at_an_expected_version(store: Store) -> None:
+    account = store.add_account("Acme")
+
+    async def scenario() -> None:
+        created = await store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW)
+        stale = VersionMatch(versions=frozenset({7, 9}))
+        assert await store.patch_session(created.id, purpose="lost", actor_id="u2", now=LATER, expected=stale) is None
+        assert await store.get_session(created.id) == created  # nothing changed, not even the stamp
+
+        either = VersionMatch(versions=frozenset({9, 1}))
+        won = await store.patch_session(created.id, purpose="won", actor_id="u2", now=LATER, expected=either)
+        assert won is not None and (won.purpose, won.version) == ("won", 2)
+        # The same tag again is stale now.
+        assert await store.patch_session(created.id, purpose="x", actor_id="u", now=LATER, expected=either) is None
+
+        anything = VersionMatch(any_version=True)
+        again = await store.patch_session(created.id, purpose="any", actor_id="u", now=LATER, expected=anything)
+        assert again is not None and again.version == 3
+        assert await store.patch_session("missing", purpose="x", actor_id="u", now=LATER, expected=anything) is None
+        none_listed = VersionMatch()
+        assert await store.patch_session(created.id, purpose="x", actor_id="u", now=LATER, expected=none_listed) is None
+        assert await store.get_session(created.id) == again
+
+    anyio.run(scenario)
+
+
+def test_conditional_delete_deletes_only_at_an_expected_version(store: Store) -> None:
+    account = store.add_account("Acme")
+
+    async def scenario() -> None:
+        created = await store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW)
+        assert await store.delete_session(created.id, expected=VersionMatch(versions=frozenset({2}))) is False
+        assert await store.get_session(created.id) == created
+        assert await store.delete_session(created.id, expected=VersionMatch(versions=frozenset({1}))) is True
+        assert await store.get_session(created.id) is None
+        assert await store.delete_session(created.id, expected=VersionMatch(any_version=True)) is False
+
+        other = await store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW)
+        assert await store.delete_session(other.id, expected=VersionMatch(any_version=True)) is True
+
+    anyio.run(scenario)
+
+
+def test_concurrent_patches_with_one_tag_have_exactly_one_winner(store: Store) -> None:
+    """The version is compared inside the UPDATE: of 20 writers holding the same tag, one wins."""
+    account = store.add_account("Acme")
+
+    async def scenario() -> None:
+        created = await store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW)
+        tag = VersionMatch(versions=frozenset({created.version}))
+        results: list[object] = []
+
+        async def one(i: int) -> None:
+            results.append(
+                await store.patch_session(created.id, purpose=f"w{i}", actor_id="u", now=LATER, expected=tag)
+            )
+
+        async with anyio.create_task_group() as tg:
+            for i in range(20):
+                tg.start_soon(one, i)
+        winners = [r for r in results if r is not None]
+        assert len(results) == 20 and len(winners) == 1
+        assert await store.get_session(created.id) == winners[0]
+
+    anyio.run(scenario)

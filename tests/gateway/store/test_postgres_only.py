@@ -15,7 +15,7 @@ import pytest
 from gateway.store import StoreUnavailable, open_store
 from gateway.store.base import SessionRecord
 from gateway.store.pg_migrations import PG_MIGRATIONS
-from gateway.store.postgres import _PATCH_RETURNING, _SELECT_SESSION, PostgresStore
+from gateway.store.postgres import _PATCH_IF_VERSION_RETURNING, _PATCH_RETURNING, _SELECT_SESSION, PostgresStore
 
 from ...conftest import require_postgres_binaries
 from ...pgcluster import PgCluster, create_database
@@ -84,7 +84,11 @@ def test_secrets_are_stored_as_digests_and_queries_select_record_fields_in_order
     with psycopg.connect(pg_url) as conn:
         dump = repr(conn.execute("SELECT * FROM api_keys").fetchall() + conn.execute("SELECT * FROM logins").fetchall())
         assert key not in dump and "secret-login" not in dump
-        for sql, params in ((_SELECT_SESSION, (created.id,)), (_PATCH_RETURNING, (None, NOW, "u", created.id))):
+        for sql, params in (
+            (_SELECT_SESSION, (created.id,)),
+            (_PATCH_RETURNING, (None, NOW, "u", created.id)),
+            (_PATCH_IF_VERSION_RETURNING, (None, NOW, "u", created.id, [2])),
+        ):
             cursor = conn.execute(sql.encode(), params)
             assert cursor.description is not None
             assert tuple(d.name for d in cursor.description) == SessionRecord._fields
@@ -131,5 +135,23 @@ def test_server_down_fails_fast_and_the_same_store_recovers(own_cluster: PgClust
             except StoreUnavailable:
                 assert time.monotonic() < deadline, "the store did not recover within 10 s"
                 time.sleep(0.2)
+    finally:
+        store.close()
+
+
+def test_sessions_made_before_versions_existed_start_at_version_1(pg_url: str) -> None:
+    """A database made by the first schema (no version column) is migrated in place."""
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(PG_MIGRATIONS[0].encode())
+        conn.execute("CREATE TABLE evo_gateway_schema (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO evo_gateway_schema VALUES (1)")
+        conn.execute("INSERT INTO accounts VALUES ('a1', 'Acme', %s)", (NOW,))
+        conn.execute("INSERT INTO ai_sessions VALUES ('s1', 'a1', 'old', %s, %s, 'u', 'u')", (NOW, NOW))
+    store = PostgresStore(pg_url)
+    try:
+        record = anyio.run(store.get_session, "s1")
+        assert record is not None and (record.purpose, record.version) == ("old", 1)
+        patched = anyio.run(lambda: store.patch_session("s1", purpose="new", actor_id="u", now=NOW))
+        assert patched is not None and patched.version == 2
     finally:
         store.close()

@@ -19,7 +19,7 @@ from gateway.store import (
 )
 from gateway.store.base import SessionRecord
 from gateway.store.migrations import MIGRATIONS
-from gateway.store.sqlite import _PATCH_RETURNING, _SESSION_COLUMNS, _SESSION_FROM
+from gateway.store.sqlite import _PATCH_IF_VERSION_RETURNING, _PATCH_RETURNING, _SESSION_COLUMNS, _SESSION_FROM
 
 NOW = "2026-11-24T10:00:00.000000Z"
 LATER = "2026-11-24T11:00:00.000000Z"
@@ -84,8 +84,11 @@ def test_session_queries_select_the_record_fields_in_order(store: SqliteStore) -
     created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))
     conn = sqlite3.connect(store.path)
     try:
-        for sql in (f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", _PATCH_RETURNING):
-            params = (created.id,) if sql.startswith("SELECT") else (None, LATER, "u", created.id)
+        for sql, params in (
+            (f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} WHERE s.id = ?", (created.id,)),
+            (_PATCH_RETURNING, (None, LATER, "u", created.id)),
+            (_PATCH_IF_VERSION_RETURNING, (None, LATER, "u", created.id, "[2]")),
+        ):
             cursor = conn.execute(sql, params)
             assert tuple(d[0] for d in cursor.description) == SessionRecord._fields
             cursor.fetchall()
@@ -177,3 +180,21 @@ def test_api_keys_are_not_in_the_file(store: SqliteStore, db_path: str) -> None:
     key = store.add_api_key("admin")
     raw = Path(db_path).read_bytes() + Path(db_path + "-wal").read_bytes()
     assert key.encode() not in raw and hash_api_key(key).encode() in raw
+
+
+def test_sessions_made_before_versions_existed_start_at_version_1(db_path: str) -> None:
+    """A file made by the first schema (no version column) is migrated in place."""
+    with sqlite3.connect(db_path) as conn:
+        for statement in filter(str.strip, MIGRATIONS[0].split(";")):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO accounts VALUES ('a1', 'Acme', ?)", (NOW,))
+        conn.execute("INSERT INTO ai_sessions VALUES ('s1', 'a1', 'old', ?, ?, 'u', 'u')", (NOW, NOW))
+    store = SqliteStore(db_path)
+    try:
+        record = anyio.run(store.get_session, "s1")
+        assert record is not None and (record.purpose, record.version) == ("old", 1)
+        patched = anyio.run(lambda: store.patch_session("s1", purpose="new", actor_id="u", now=LATER))
+        assert patched is not None and patched.version == 2
+    finally:
+        store.close()
