@@ -18,9 +18,9 @@ from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 import msgspec
 from msgspec import inspect as mi
 
-from ._convert import convert
 from ._errors import DecodeError, EncodeError
 from ._reader import parse
+from ._untyped import from_untyped
 from ._writer import write
 
 __all__ = ["dumps", "loads", "parse_fields", "parse_lines"]
@@ -403,7 +403,7 @@ def loads(text: str, *, type: Any = Any) -> Any:
             # Scalars: one line is one row of values; several lines are one value each, the whole
             # record (CsvReader<T>.Read: a string is the raw line, quotes and separators included).
             values: list[Any] = _fields(records[0]) if len(records) == 1 else list(records)
-            return convert(values if item_type is not None else values[0], type)
+            return from_untyped(values if item_type is not None else values[0], type)
         # An empty header cell (None) still holds its column's place; it names no member.
         header = [(name or "").strip() for name in _fields(records[0])]
         scalar = plan[1] if plan is not None else frozenset(h.lower() for h in header)
@@ -411,7 +411,7 @@ def loads(text: str, *, type: Any = Any) -> Any:
         if target is Any:
             return rows
         if item_type is not None:
-            return convert(rows, type)
-        return convert(rows[0], type) if rows else None
+            return from_untyped(rows, type)
+        return from_untyped(rows[0], type) if rows else None
     except RecursionError:
         raise DecodeError("CSV cell nested too deeply") from None

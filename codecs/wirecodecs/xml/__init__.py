@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, TypeVar, cast
 
-from .._convert import convert
+from .._untyped import from_untyped
 from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
@@ -73,7 +73,7 @@ class XmlCodec:
         return encode_document(self._contracts, obj, type, self._invalid_chars)
 
     def decode(self, data: bytes, type: type[T]) -> T:
-        return convert(self.decode_untyped(data, type), type)
+        return from_untyped(self.decode_untyped(data, type), type)
 
     def decode_untyped(self, data: bytes, type: Any) -> Any:
         """The document as builtins keyed by the DTO's JSON member names, before conversion."""
