@@ -1,4 +1,4 @@
-"""Who is calling (reference D): API keys as `Bearer`, HTTP Basic, and `ss-id` login sessions.
+"""Who is calling: API keys as `Bearer`, HTTP Basic, and `ss-id` login sessions.
 
 Verified API keys and Basic credentials are remembered for a short while, so the hot path does one
 dictionary lookup, not a database query or a memory-hard password hash per request.
@@ -26,7 +26,8 @@ from .throttle import AuthLimits, SignInThrottle
 
 __all__ = ["PERMANENT", "WWW_AUTHENTICATE", "AuthService", "Credentials"]
 
-#: ServiceStack builds this from the first registered provider; credentials is ours (reference C.3).
+#: ServiceStack's AuthFeature answers a 401 with a challenge named after the first registered auth
+#: provider, its realm the provider's sign-in path; this API registers credentials only.
 WWW_AUTHENTICATE = 'credentials realm="/auth/credentials"'
 
 #: ss-opt's value for a login that outlives the browser (SessionOptions.Permanent).

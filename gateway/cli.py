@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--from", dest="source", required=True, metavar="FMT")
     convert.add_argument("--to", dest="target", required=True, metavar="FMT")
     convert.add_argument("--type", dest="type_name", required=True, metavar="DTO")
+    convert.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) when the input sets no member of --type, instead of warning",
+    )
     return parser
 
 
@@ -188,17 +193,26 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _convert(args: argparse.Namespace) -> None:
-    from .convert import UnknownFormat, UnknownType, convert_document
+    from .transcode import EmptyInput, UnknownFormat, UnknownType, transcode
 
     data = sys.stdin.buffer.read()
     try:
-        out = convert_document(
+        done = transcode(
             data, source=args.source, target=args.target, type_name=args.type_name, registry=default_registry()
         )
-    except (UnknownFormat, UnknownType) as exc:
+    except (UnknownFormat, UnknownType, EmptyInput) as exc:
         raise CommandError(str(exc)) from None
     except DecodeError as exc:
         raise CommandError(f"cannot decode the {args.source} document: {exc}") from None
+    if not done.matched:
+        problem = (
+            f"the {args.source} input sets no member of {done.type_name} (members: {', '.join(done.members)});"
+            " is --type the document's type?"
+        )
+        if args.strict:
+            raise CommandError(problem)
+        print(f"{PROG} convert: warning: {problem} Writing its defaults.", file=sys.stderr)
+    out = done.output
     try:
         sys.stdout.buffer.write(out if out.endswith(b"\n") else out + b"\n")
         sys.stdout.flush()

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any, TypeVar, overload
 
 from . import csv
-from ._convert import convert
 from ._errors import DecodeError, EncodeError
 from ._format import format_jsv
 from ._reader import DEFAULT_MAX_DEPTH, parse
+from ._untyped import from_untyped
 from ._writer import write
 
 __all__ = [
@@ -62,7 +62,7 @@ def loads(text: str, *, type: Any = Any, max_depth: int = DEFAULT_MAX_DEPTH) -> 
     untyped = parse(text, max_depth=max_depth)
     if type is Any:
         return untyped
-    return convert(untyped, type)
+    return from_untyped(untyped, type)
 
 
 @overload

@@ -18,12 +18,12 @@ from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 import msgspec
 from msgspec import inspect as mi
 
-from ._convert import convert
 from ._errors import DecodeError, EncodeError
 from ._reader import parse
+from ._untyped import from_untyped
 from ._writer import write
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "loads", "parse_fields", "parse_lines"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,8 +101,10 @@ def _record_columns(record: Any) -> list[tuple[str, str]]:
 
 
 def _header(name: str, case: HeaderCase) -> str:
-    # Headers are written raw, as CsvSerializer writes property names.
-    return name[:1].upper() + name[1:] if case == "pascal" else name
+    # A header cell is escaped like any other cell. CsvWriter writes .NET property names raw, which
+    # is the same text for every name a property can have; a renamed member (`Column,3`) must be
+    # quoted or it would shift every column after it.
+    return _field(name[:1].upper() + name[1:] if case == "pascal" else name)
 
 
 def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
@@ -127,9 +129,20 @@ def _table(records: Sequence[Any], columns: list[tuple[str, str]], case: HeaderC
     return ROW_SEPARATOR.join(lines) + ROW_SEPARATOR
 
 
+def _is_string_mapping(record: Mapping[Any, Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not isinstance(v, enum.Enum)) for v in record.values())
+
+
 def _mapping_table(records: Sequence[Mapping[Any, Any]], neutralize: bool) -> str:
-    # The header is the sorted union of every record's keys; missing keys give empty cells.
-    keys = sorted({str(k) for record in records for k in record})
+    if len(records) > 1 and all(map(_is_string_mapping, records)):
+        # CsvDictionaryWriter: a list of string dictionaries has the sorted union of their keys.
+        keys = sorted({str(k) for record in records for k in record})
+    else:
+        # One dictionary is its key/value pairs in order; a list of object dictionaries has the
+        # first one's keys in order (CsvDictionaryWriter). Keys only later records hold follow, so
+        # that no value is lost or lands under another key's header.
+        keys = list(dict.fromkeys(str(k) for record in records for k in record))
+    # Missing keys give empty cells.
     # Keys are arbitrary text, unlike property names: escape them as cells are escaped.
     lines = [",".join(_field(k) for k in keys)]
     for record in records:
@@ -263,6 +276,21 @@ class _Brackets:
         return closed[start]
 
 
+def parse_lines(text: str) -> list[str]:
+    """ServiceStack's `CsvReader.ParseLines`: the records of a CSV text, split at LF outside quotes
+    (a CR before it dropped), empty lines skipped, each record's text as written (quotes kept)."""
+    return _records(text)
+
+
+def parse_fields(line: str, parse: Callable[[str | None], Any] | None = None) -> list[Any]:
+    """ServiceStack's `CsvReader.ParseFields`: the cells of one record, unquoted (`""` → `"`), with
+    None for an empty unquoted cell; `[]` for an empty line. `parse`, if given, maps each cell."""
+    if not line:
+        return []
+    fields = _fields(line)
+    return fields if parse is None else [parse(cell) for cell in fields]
+
+
 def _fields(line: str) -> list[str | None]:
     """Split a record into cells: `None` for an empty unquoted cell, and a trailing separator adds one."""
     if '"' not in line and "[" not in line and "{" not in line:
@@ -372,9 +400,10 @@ def loads(text: str, *, type: Any = Any) -> Any:
         item_type, plan = _read_plan(type)
         target = item_type if item_type is not None else type
         if plan is None and target is not Any:
-            # Scalars: one line is one row of values; several lines are one value each.
-            values: list[Any] = _fields(records[0]) if len(records) == 1 else [_fields(r)[0] for r in records]
-            return convert(values if item_type is not None else values[0], type)
+            # Scalars: one line is one row of values; several lines are one value each, the whole
+            # record (CsvReader<T>.Read: a string is the raw line, quotes and separators included).
+            values: list[Any] = _fields(records[0]) if len(records) == 1 else list(records)
+            return from_untyped(values if item_type is not None else values[0], type)
         # An empty header cell (None) still holds its column's place; it names no member.
         header = [(name or "").strip() for name in _fields(records[0])]
         scalar = plan[1] if plan is not None else frozenset(h.lower() for h in header)
@@ -382,7 +411,7 @@ def loads(text: str, *, type: Any = Any) -> Any:
         if target is Any:
             return rows
         if item_type is not None:
-            return convert(rows, type)
-        return convert(rows[0], type) if rows else None
+            return from_untyped(rows, type)
+        return from_untyped(rows[0], type) if rows else None
     except RecursionError:
         raise DecodeError("CSV cell nested too deeply") from None

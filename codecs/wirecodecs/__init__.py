@@ -1,6 +1,6 @@
 """wirecodecs: the gateway's pluggable wire formats. Each codec knows nothing of HTTP."""
 
-from ._convert import convert, enum_lookup
+from ._untyped import enum_lookup, from_untyped
 from .base import (
     Capabilities,
     Codec,
@@ -34,10 +34,10 @@ __all__ = [
     "ValidationError",
     "XmlCodec",
     "capabilities_of",
-    "convert",
     "default_registry",
     "encode_declared",
     "enum_lookup",
+    "from_untyped",
     "media_type_essence",
 ]
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from ._convert import convert
+from ._untyped import from_untyped
 from .base import Capabilities
 from .errors import DecodeError
 
@@ -31,7 +31,7 @@ class JsonCodec:
         return self._encoder.encode(obj)
 
     def decode(self, data: bytes, type: type[T]) -> T:
-        return convert(self.decode_untyped(data), type)
+        return from_untyped(self.decode_untyped(data), type)
 
     def decode_untyped(self, data: bytes) -> Any:
         try:

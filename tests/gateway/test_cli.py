@@ -185,6 +185,34 @@ def test_convert_errors_exit_1(args: tuple[str, ...], stdin: str, message: str) 
     assert done.returncode == 1 and message in done.stderr and done.stdout == ""
 
 
+CONVERT_JSON = ("convert", "--from", "json", "--to", "json")
+
+
+@pytest.mark.parametrize("stdin", ["", "  \n", "\ufeff\n"])
+def test_convert_of_empty_input_says_so(stdin: str) -> None:
+    done = run(*CONVERT_JSON, "--type", "PatchAISession", stdin=stdin)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "evo-gateway: error: empty input: there is no document on stdin to convert\n"
+
+
+def test_convert_warns_when_the_type_matches_nothing_in_the_input() -> None:
+    document = '{"accountId":"a1","purpose":"sales"}'  # a NewAISession, converted as GetAISession
+    done = run(*CONVERT_JSON, "--type", "GetAISession", stdin=document)
+    assert done.returncode == 0 and done.stdout == "{}\n"
+    assert done.stderr == (
+        "evo-gateway convert: warning: the json input sets no member of GetAISession (members: sessionId);"
+        " is --type the document's type? Writing its defaults.\n"
+    )
+    strict = run(*CONVERT_JSON, "--type", "GetAISession", "--strict", stdin=document)
+    assert strict.returncode == 1 and strict.stdout == ""
+    assert "error: the json input sets no member of GetAISession" in strict.stderr
+
+
+def test_convert_strict_passes_a_document_that_matches() -> None:
+    done = run(*CONVERT_JSON, "--type", "NewAISession", "--strict", stdin='{"purpose":"sales"}')
+    assert done.returncode == 0 and done.stdout == '{"purpose":"sales"}\n' and done.stderr == ""
+
+
 @pytest.mark.parametrize(
     ("source", "target", "stdin", "expected"),
     [

@@ -1,4 +1,5 @@
-"""Authentication and roles exactly as ServiceStack's AuthFeature answers (reference C.3, D)."""
+"""Authentication and roles exactly as ServiceStack's AuthFeature answers: API keys, Basic, sign-in
+sessions, the 401 challenge and the 403 for a missing role."""
 
 from __future__ import annotations
 

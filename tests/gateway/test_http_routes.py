@@ -72,6 +72,9 @@ def test_api_route_body_wins_over_query(client: TestClient, world: World) -> Non
     assert r.json()["purpose"] == "filled"
 
 
+AI_XMLNS = "http://schemas.datacontract.org/2004/07/Voice.Api.AI"
+
+
 def test_json_reply_and_oneway_routes(client: TestClient, world: World) -> None:
     sid = new_session(client, world)["id"]
     r = client.get(f"/json/reply/GetAISession?sessionId={sid}", headers=world.admin)
@@ -82,7 +85,7 @@ def test_json_reply_and_oneway_routes(client: TestClient, world: World) -> None:
     assert client.get(f"/ai/sessions/{sid}", headers=world.admin).json()["purpose"] == "ow"
     r = client.post(
         "/xml/oneway/DeleteAISession",
-        content=f"<DeleteAISession><SessionId>{sid}</SessionId></DeleteAISession>",
+        content=f'<DeleteAISession xmlns="{AI_XMLNS}"><SessionId>{sid}</SessionId></DeleteAISession>',
         headers={**world.admin, "X-Http-Method-Override": "DELETE"},
     )
     assert r.status_code == 204 and r.content == b""  # an operation that returns nothing

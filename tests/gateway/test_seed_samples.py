@@ -12,8 +12,8 @@ import pyjsv
 import pytest
 from wirecodecs import default_registry
 
-from gateway.convert import convert_document
 from gateway.dtos import AISessionInfo, PatchAISession
+from gateway.transcode import transcode
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "fixtures" / "seed"
@@ -71,10 +71,8 @@ def test_the_jsv_samples_pretty_printed_are_the_seed_pages_blocks() -> None:
 @pytest.mark.parametrize("kind", SAMPLES)
 def test_convert_turns_each_format_into_every_other_exactly(kind: str, source: str, target: str) -> None:
     dto_type = SAMPLES[kind][0]
-    out = convert_document(
-        seed(kind, source), source=source, target=target, type_name=dto_type.__name__, registry=registry
-    )
-    assert out == seed(kind, target)
+    done = transcode(seed(kind, source), source=source, target=target, type_name=dto_type.__name__, registry=registry)
+    assert done.output == seed(kind, target) and done.matched
 
 
 def test_the_convert_command_does_the_same_on_stdin_and_stdout() -> None:

@@ -353,3 +353,53 @@ def test_mapping_keys_are_escaped_in_the_header_and_read_back() -> None:
     text = pyjsv.csv.dumps(rows)
     assert text.split("\r\n", 1)[0] == '"a\nb","c,d","q"""'
     assert pyjsv.csv.loads(text) == rows
+
+
+class _Renamed(msgspec.Struct, rename={"odd": "Column,3", "braced": "{x}"}):
+    first: int = 0
+    odd: int = 0
+    braced: str = ""
+    last: int = 0
+
+
+def test_header_cells_are_quoted_like_any_other_cell() -> None:
+    text = pyjsv.csv.dumps([_Renamed(first=1, odd=3, braced="q", last=4)])
+    assert text == 'first,"Column,3","{x}",last\r\n1,3,q,4\r\n'
+    # Read back, every column is still under its own header.
+    assert pyjsv.csv.loads(text, type=list[_Renamed]) == [_Renamed(first=1, odd=3, braced="q", last=4)]
+    assert pyjsv.csv.parse_fields(pyjsv.csv.parse_lines(text)[0]) == ["first", "Column,3", "{x}", "last"]
+
+
+def test_one_dictionary_keeps_its_insertion_order() -> None:
+    assert pyjsv.csv.dumps({"b": "1", "a": "2", "c": None}) == "b,a,c\r\n1,2,\r\n"
+    assert pyjsv.csv.dumps([{"zeta": 1, "alpha": 2}]) == "zeta,alpha\r\n1,2\r\n"
+
+
+def test_a_list_of_string_dictionaries_is_sorted_and_other_dictionaries_keep_first_seen_order() -> None:
+    strings = [{"b": "1", "a": "2"}, {"c": "3"}]
+    assert pyjsv.csv.dumps(strings) == "a,b,c\r\n2,1,\r\n,,3\r\n"
+    objects = [{"b": 1, "a": "x"}, {"a": "y", "c": 2}]
+    assert pyjsv.csv.dumps(objects) == "b,a,c\r\n1,x,\r\n,y,2\r\n"
+
+
+def test_several_lines_as_a_list_of_strings_are_the_raw_records() -> None:
+    text = 'a,b\r\n"c,d",e\r\nplain\r\n'
+    assert pyjsv.csv.loads(text, type=list[str]) == ["a,b", '"c,d",e', "plain"]
+    # One line is one row of values, unquoted.
+    assert pyjsv.csv.loads('a,"b,c"\r\n', type=list[str]) == ["a", "b,c"]
+
+
+def test_parse_lines_is_csvreader_parselines() -> None:
+    text = 'a,"b\r\nc"\r\n\r\n\nd""e\r\n"open\nrest'
+    assert pyjsv.csv.parse_lines(text) == ['a,"b\r\nc"', 'd""e', '"open\nrest']
+    assert pyjsv.csv.parse_lines("") == []
+    assert pyjsv.csv.parse_lines("x\r\n") == ["x"]
+
+
+def test_parse_fields_is_csvreader_parsefields() -> None:
+    assert pyjsv.csv.parse_fields('a,"b""c",,"",[x,y],{k:v}') == ["a", 'b"c', None, "", "[x,y]", "{k:v}"]
+    assert pyjsv.csv.parse_fields(",a,") == [None, "a", None]
+    assert pyjsv.csv.parse_fields("") == []
+    assert pyjsv.csv.parse_fields(" Id , Name", lambda cell: (cell or "").strip()) == ["Id", "Name"]
+    with pytest.raises(pyjsv.DecodeError):
+        pyjsv.csv.parse_fields('"a"b,c')

@@ -248,43 +248,66 @@ def test_scalars_enums_and_bools() -> None:
 # --- binding ---
 
 
+API_NS = "http://schemas.datacontract.org/2004/07/Voice.Api"
+ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
+
+
 def request(body: str, root: str = "PatchAISession") -> bytes:
     return f"<{root} {XMLNS.decode()}>{body}</{root}>".encode()
 
 
-def test_out_of_order_members_are_accepted_by_default() -> None:
-    body = request("<SessionId>x</SessionId><Purpose>p</Purpose>")
-    assert codec.decode(body, PatchAISession) == PatchAISession(session_id="x", purpose="p")
+def base(name: str, value: str) -> str:
+    """A ListRequest member: declared by the base class, so in its namespace."""
+    return f'<{name} xmlns="{API_NS}">{value}</{name}>'
 
 
-def test_out_of_order_members_are_dropped_like_datacontractserializer_when_asked() -> None:
-    strict = XmlCodec(out_of_order="drop")
+def test_out_of_order_members_are_skipped_like_datacontractserializer() -> None:
+    # Members are read in DataMember order (alphabetical here): Purpose, then SessionId.
     body = request("<SessionId>x</SessionId><Purpose>p</Purpose>")
-    assert strict.decode(body, PatchAISession) == PatchAISession(session_id="x", purpose=None)
+    assert codec.decode(body, PatchAISession) == PatchAISession(session_id="x", purpose=None)
     in_order = request("<Purpose>p</Purpose><SessionId>x</SessionId>")
-    assert strict.decode(in_order, PatchAISession) == PatchAISession(session_id="x", purpose="p")
+    assert codec.decode(in_order, PatchAISession) == PatchAISession(session_id="x", purpose="p")
 
 
-def test_base_members_after_derived_ones_are_dropped_only_in_drop_mode() -> None:
-    body = request("<AccountId>a</AccountId><Id>i</Id>", root="AISessionInfo")
-    assert codec.decode(body, AISessionInfo) == AISessionInfo(account_id="a", id="i")
-    assert XmlCodec(out_of_order="drop").decode(body, AISessionInfo) == AISessionInfo(account_id="a")
+def test_an_out_of_order_member_is_skipped_and_later_ones_are_still_read() -> None:
+    body = request(
+        base("Page", "2") + base("All", "true") + base("SortField", "Id") + "<AccountIds />",
+        root="ListAISessions",
+    )
+    dto = codec.decode(body, ListAISessions)
+    assert (dto.page, dto.all, dto.sort_field, dto.account_ids) == (2, False, "Id", [])
+
+
+def test_base_members_after_derived_ones_are_skipped() -> None:
+    created = f'<CreatedBy xmlns="{API_NS}">c</CreatedBy>'
+    body = request(f"<AccountId>a</AccountId>{created}", root="AISessionInfo")
+    assert codec.decode(body, AISessionInfo) == AISessionInfo(account_id="a")
+    body = request(f"{created}<AccountId>a</AccountId>", root="AISessionInfo")
+    assert codec.decode(body, AISessionInfo) == AISessionInfo(account_id="a", created_by="c")
+
+
+def test_members_in_another_namespace_are_skipped() -> None:
+    # A base-class member written in the derived class's namespace is not that member.
+    body = request("<CreatedBy>c</CreatedBy><AccountId>a</AccountId>", root="AISessionInfo")
+    assert codec.decode(body, AISessionInfo) == AISessionInfo(account_id="a")
+    body = request('<Purpose xmlns="urn:other">p</Purpose><SessionId xmlns="">s</SessionId>')
+    assert codec.decode(body, PatchAISession) == PatchAISession()
+
+
+def test_prefixes_do_not_matter_only_the_namespace_they_stand_for() -> None:
+    ai = XMLNS.decode().split('xmlns="')[1].rstrip('"')
+    body = f'<x:PatchAISession xmlns:x="{ai}"><x:Purpose>p</x:Purpose><SessionId>s</SessionId></x:PatchAISession>'
+    # SessionId has no prefix and no default namespace in scope: it is in no namespace.
+    assert codec.decode(body.encode(), PatchAISession) == PatchAISession(purpose="p")
+
+
+def test_member_names_are_case_sensitive() -> None:
+    assert codec.decode(request("<sessionid>s</sessionid>"), PatchAISession).session_id is None
 
 
 def test_unknown_elements_comments_and_layout_are_ignored() -> None:
     body = request("\n  <!-- hi --><Nope><Deep>1</Deep></Nope>\n  <Purpose>p</Purpose><?pi x?>\n")
     assert codec.decode(body, PatchAISession) == PatchAISession(purpose="p")
-
-
-def test_namespaces_and_prefixes_are_tolerated_members_match_by_local_name() -> None:
-    body = (
-        b'<x:PatchAISession xmlns:x="urn:whatever"><x:SessionId>s</x:SessionId><Purpose>p</Purpose></x:PatchAISession>'
-    )
-    assert codec.decode(body, PatchAISession) == PatchAISession(session_id="s", purpose="p")
-
-
-def test_member_names_fall_back_to_case_insensitive_match() -> None:
-    assert codec.decode(request("<sessionid>s</sessionid>"), PatchAISession).session_id == "s"
 
 
 def test_repeated_member_first_wins() -> None:
@@ -293,43 +316,79 @@ def test_repeated_member_first_wins() -> None:
 
 def test_a_scalar_holding_elements_is_a_decode_error() -> None:
     with pytest.raises(DecodeError, match="'Purpose' holds elements"):
-        codec.decode(b"<PatchAISession><Purpose><b>x</b></Purpose></PatchAISession>", PatchAISession)
+        codec.decode(request("<Purpose><b>x</b></Purpose>"), PatchAISession)
     # Mixed content too: text beside an element is not a value either.
     with pytest.raises(DecodeError):
-        codec.decode(b"<PatchAISession><SessionId>s<i /></SessionId></PatchAISession>", PatchAISession)
+        codec.decode(request("<SessionId>s<i /></SessionId>"), PatchAISession)
 
 
-def test_wrong_root_element_is_a_decode_error() -> None:
-    with pytest.raises(DecodeError, match="PatchAISession"):
-        codec.decode(b"<GetAISession><SessionId>s</SessionId></GetAISession>", PatchAISession)
+def test_wrong_root_element_is_datacontractserializers_error() -> None:
+    with pytest.raises(DecodeError) as info:
+        codec.decode(DECLARATION + request("<SessionId>s</SessionId>", root="GetAISession"), PatchAISession)
+    assert str(info.value) == (
+        "Error in line 1 position 40. Expecting element 'PatchAISession' from namespace "
+        "'http://schemas.datacontract.org/2004/07/Voice.Api.AI'.. "
+        "Encountered 'Element'  with name 'GetAISession', namespace 'http://schemas.datacontract.org/2004/07/Voice.Api.AI'."
+    )
     with pytest.raises(DecodeError, match="ListResponseOfAISessionInfokPYUDTdt"):
-        codec.decode(b"<ListResponseOfAISessionInfo />", ListResponse[AISessionInfo])
+        codec.decode(f'<ListResponseOfAISessionInfo xmlns="{API_NS}" />'.encode(), ListResponse[AISessionInfo])
+
+
+def test_root_in_the_wrong_namespace_is_a_decode_error() -> None:
+    for root in (b"<PatchAISession />", b'\n<PatchAISession xmlns="urn:x" />'):
+        with pytest.raises(DecodeError) as info:
+            codec.decode(root, PatchAISession)
+        ns = "urn:x" if b"urn:x" in root else ""
+        position = "line 2 position 2" if ns else "line 1 position 2"
+        assert str(info.value) == (
+            f"Error in {position}. Expecting element 'PatchAISession' from namespace "
+            f"'http://schemas.datacontract.org/2004/07/Voice.Api.AI'.. "
+            f"Encountered 'Element'  with name 'PatchAISession', namespace '{ns}'."
+        )
+    batch = f'<ArrayOfPatchAISession xmlns="{API_NS}"><PatchAISession /></ArrayOfPatchAISession>'
+    with pytest.raises(DecodeError, match=r"'ArrayOfPatchAISession' from namespace '.*Voice\.Api\.AI'"):
+        codec.decode(batch.encode(), list[PatchAISession])
+
+
+def test_collection_items_need_the_item_contracts_name_and_namespace() -> None:
+    items = (
+        f'<AccountIds xmlns:a="{ARRAYS}"><a:string>1</a:string><string>in AI</string>'
+        f"<a:int>2</a:int><a:string>3</a:string></AccountIds>"
+    )
+    assert codec.decode(request(items, root="ListAISessions"), ListAISessions).account_ids == ["1", "3"]
+    batch = request(
+        "<PatchAISession><Purpose>1</Purpose></PatchAISession><GetAISession /><PatchAISession />",
+        root="ArrayOfPatchAISession",
+    )
+    assert codec.decode(batch, list[PatchAISession]) == [PatchAISession(purpose="1"), PatchAISession()]
 
 
 def test_scalars_are_converted_and_trimmed() -> None:
     body = request(
-        "<All> true </All><CountPerPage>\n25\n</CountPerPage><SortOrder> Descend</SortOrder>"
-        "<AccountIds><string> a </string><string i:nil='true'/></AccountIds>",
+        base("All", " true ")
+        + base("CountPerPage", "\n25\n")
+        + base("SortOrder", " Descend")
+        + f"<AccountIds xmlns:a='{ARRAYS}'><a:string> a </a:string><a:string i:nil='true'/></AccountIds>",
         root="ListAISessions",
     )
     with pytest.raises(ValidationError):  # a null inside list<string> is not a str
         codec.decode(body, ListAISessions)
-    dto = codec.decode(body.replace(b"<string i:nil='true'/>", b""), ListAISessions)
+    dto = codec.decode(body.replace(b"<a:string i:nil='true'/>", b""), ListAISessions)
     assert (dto.all, dto.count_per_page, dto.sort_order, dto.account_ids) == (True, 25, SortOrders.Descend, [" a "])
 
 
 def test_wrong_types_are_validation_errors_naming_the_field() -> None:
     with pytest.raises(ValidationError) as info:
-        codec.decode(request("<Page>abc</Page>", root="ListAISessions"), ListAISessions)
+        codec.decode(request(base("Page", "abc"), root="ListAISessions"), ListAISessions)
     assert [e.field_name for e in info.value.errors] == ["page"]
     with pytest.raises(ValidationError) as info:
-        codec.decode(request("<SortOrder>Sideways</SortOrder>", root="ListAISessions"), ListAISessions)
+        codec.decode(request(base("SortOrder", "Sideways"), root="ListAISessions"), ListAISessions)
     assert info.value.errors[0].field_name == "sortOrder"
 
 
 def test_nil_value_type_is_a_validation_error() -> None:
     with pytest.raises(ValidationError):
-        codec.decode(request('<Page i:nil="true" />', root="ListAISessions"), ListAISessions)
+        codec.decode(request(f'<Page i:nil="true" xmlns="{API_NS}" />', root="ListAISessions"), ListAISessions)
 
 
 def test_dictionary_entries() -> None:
@@ -338,6 +397,8 @@ def test_dictionary_entries() -> None:
         b'xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><Meta>'
         b"<a:KeyValueOfstringstring><a:Key>k</a:Key><a:Value>v</a:Value></a:KeyValueOfstringstring>"
         b"<a:KeyValueOfstringstring><a:Value>no key</a:Value></a:KeyValueOfstringstring>"
+        b"<a:KeyValueOfstringstring><Key>not in Arrays</Key><Value>x</Value></a:KeyValueOfstringstring>"
+        b"<KeyValueOfstringstring><a:Key>entry not in Arrays</a:Key></KeyValueOfstringstring>"
         b"</Meta></ResponseError>"
     )
     assert codec.decode(body, ResponseError) == ResponseError(meta={"k": "v"})

@@ -8,6 +8,9 @@ from wirecodecs import DecodeError, XmlCodec
 from gateway.dtos import ListAISessions, PatchAISession
 
 codec = XmlCodec()
+AI_NS = "http://schemas.datacontract.org/2004/07/Voice.Api.AI"
+#: An open PatchAISession root in its contract's namespace (a root without it is refused).
+OPEN = f'<PatchAISession xmlns="{AI_NS}">'
 
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE PatchAISession [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -90,11 +93,11 @@ def test_huge_document_is_refused_by_size() -> None:
 
 
 def test_size_limit_counts_characters_and_is_configurable() -> None:
-    small = XmlCodec(max_chars=64)
-    ok = "<PatchAISession><Purpose>ü</Purpose></PatchAISession>".encode()
+    small = XmlCodec(max_chars=128)
+    ok = f"{OPEN}<Purpose>ü</Purpose></PatchAISession>".encode()
     assert small.decode(ok, PatchAISession).purpose == "ü"
     with pytest.raises(DecodeError):
-        small.decode(ok.replace(b"\xc3\xbc", b"\xc3\xbc" * 40), PatchAISession)
+        small.decode(ok.replace(b"\xc3\xbc", b"\xc3\xbc" * 80), PatchAISession)
 
 
 def test_deep_nesting_is_refused() -> None:
@@ -111,21 +114,25 @@ def test_element_flood_is_refused() -> None:
 
 
 def test_deep_but_allowed_nesting_of_unknown_elements_is_ignored() -> None:
-    body = b"<PatchAISession>" + b"<a>" * 50 + b"</a>" * 50 + b"<Purpose>p</Purpose></PatchAISession>"
+    body = OPEN.encode() + b"<a>" * 50 + b"</a>" * 50 + b"<Purpose>p</Purpose></PatchAISession>"
     assert codec.decode(body, PatchAISession).purpose == "p"
 
 
 def test_utf16_with_bom_and_utf8_with_bom_are_read() -> None:
-    doc = '<?xml version="1.0" encoding="utf-16"?><PatchAISession><Purpose>é</Purpose></PatchAISession>'
+    doc = f'<?xml version="1.0" encoding="utf-16"?>{OPEN}<Purpose>é</Purpose></PatchAISession>'
     assert codec.decode(doc.encode("utf-16"), PatchAISession).purpose == "é"
     assert codec.decode(b"\xef\xbb\xbf" + doc.encode(), PatchAISession).purpose == "é"
 
 
 def test_predefined_and_character_references_are_fine() -> None:
-    body = b"<PatchAISession><Purpose>&lt;&amp;&gt;&quot;&apos;&#65;&#x42;</Purpose></PatchAISession>"
+    body = OPEN.encode() + b"<Purpose>&lt;&amp;&gt;&quot;&apos;&#65;&#x42;</Purpose></PatchAISession>"
     assert codec.decode(body, PatchAISession).purpose == "<&>\"'AB"
 
 
 def test_cdata_is_text() -> None:
-    body = b"<ListAISessions><SortField><![CDATA[<x>&]]></SortField></ListAISessions>"
+    # SortField is declared by the base class ListRequest, in the Voice.Api namespace.
+    body = (
+        f'<ListAISessions xmlns="{AI_NS}"><SortField xmlns="http://schemas.datacontract.org/2004/07/Voice.Api">'
+        "<![CDATA[<x>&]]></SortField></ListAISessions>"
+    ).encode()
     assert codec.decode(body, ListAISessions).sort_field == "<x>&"

@@ -7,9 +7,9 @@ DataContractSerializer could not be observed.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from .._convert import convert
+from .._untyped import from_untyped
 from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
@@ -35,9 +35,6 @@ class XmlCodec:
     contract_namespaces:
         CLR namespace → XML namespace overrides (`[assembly: ContractNamespace]`); ServiceStack's own
         `ServiceStack` → `http://schemas.servicestack.net/types` is always included.
-    out_of_order:
-        `"accept"` (default) binds members whatever their order; `"drop"` ignores a member that comes
-        after one that should follow it, as DataContractSerializer does.
     invalid_chars:
         What to write for characters XML 1.0 cannot carry (C0 controls, lone surrogates):
         `"replace"` (default, U+FFFD) or `"error"` (EncodeError, like .NET's XmlWriter).
@@ -57,7 +54,6 @@ class XmlCodec:
         *,
         default_namespace: str = "",
         contract_namespaces: Mapping[str, str] | None = None,
-        out_of_order: Literal["accept", "drop"] = "accept",
         invalid_chars: InvalidChars = "replace",
         max_chars: int = DEFAULT_MAX_CHARS,
         max_depth: int = 64,
@@ -65,7 +61,6 @@ class XmlCodec:
     ) -> None:
         namespaces = {**DEFAULT_CONTRACT_NAMESPACES, **(contract_namespaces or {})}
         self._contracts = Contracts(default_namespace, namespaces)
-        self._drop_out_of_order = out_of_order == "drop"
         self._invalid_chars: InvalidChars = invalid_chars
         self._limits = Limits(max_chars, max_depth, max_elements)
 
@@ -78,7 +73,7 @@ class XmlCodec:
         return encode_document(self._contracts, obj, type, self._invalid_chars)
 
     def decode(self, data: bytes, type: type[T]) -> T:
-        return convert(self.decode_untyped(data, type), type)
+        return from_untyped(self.decode_untyped(data, type), type)
 
     def decode_untyped(self, data: bytes, type: Any) -> Any:
         """The document as builtins keyed by the DTO's JSON member names, before conversion."""
@@ -87,4 +82,4 @@ class XmlCodec:
             node = self._contracts.node_for(cast(Hashable, type))
         except TypeError as exc:
             raise DecodeError(f"cannot decode XML into {type!r}: {exc}") from None
-        return bind(root, node, self._drop_out_of_order)
+        return bind(root, node, self._contracts)

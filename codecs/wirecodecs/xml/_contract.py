@@ -112,15 +112,19 @@ class ClassContract:
     name: str
     ns: str
     members: list[Member] = field(default_factory=list)
-    by_name: dict[str, tuple[int, Member]] = field(default_factory=dict)
-    by_lower: dict[str, tuple[int, Member]] = field(default_factory=dict)
+    # (element name, namespace) → the indexes of the members it names, ascending.
+    by_element: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     # True when the generic arguments were not known (a bare `ListResponse`): the reader then
     # accepts any root named `ListResponseOf...`.
     open_generic: bool = False
 
-    def lookup(self, local_name: str) -> tuple[int, Member] | None:
-        hit = self.by_name.get(local_name)
-        return hit if hit is not None else self.by_lower.get(local_name.lower())
+    def next_member(self, name: str, ns: str, after: int) -> tuple[int, Member] | None:
+        """The first member past index `after` that an element `name` in namespace `ns` carries,
+        as DataContractSerializer's forward-only member search finds it (case-sensitive)."""
+        for index in self.by_element.get((name, ns), ()):
+            if index > after:
+                return index, self.members[index]
+        return None
 
 
 def namespaces_digest(namespaces: str) -> str:
@@ -283,8 +287,7 @@ class Contracts:
                 level.sort(key=lambda m: m.xml_name)  # ordinal: Python compares code points
             contract.members.extend(level)
         for index, member in enumerate(contract.members):
-            contract.by_name.setdefault(member.xml_name, (index, member))
-            contract.by_lower.setdefault(member.xml_name.lower(), (index, member))
+            contract.by_element.setdefault((member.xml_name, member.ns), []).append(index)
 
     def _levels(self, cls: Any) -> list[tuple[str, list[str], bool, Mapping[str, str]]]:
         """The class hierarchy as .NET sees it, base first: (CLR ns, own field names, ordered, renames)."""

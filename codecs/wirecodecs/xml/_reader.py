@@ -6,10 +6,12 @@ entities are never parsed, and an undeclared entity is a well-formedness error. 
 capped in size, element count and nesting depth before and while it is parsed. Whatever goes wrong
 surfaces as `wirecodecs.DecodeError`.
 
-Binding follows DataContractSerializer loosely (see docs/xml.md): members are matched by local name
-(namespaces and prefixes are tolerated), unknown elements are skipped, `i:nil="true"` is null, an
-empty element is the empty string, and members may come in any order unless the codec was built
-with `out_of_order="drop"`, which drops them the way DataContractSerializer does.
+Binding reads the document the way DataContractSerializer does (see docs/xml.md): the root must
+carry the contract's name and namespace; members are matched by name *and* namespace, case-sensitively,
+in DataMember order, so an element in another namespace, or one arriving after a member that should
+follow it, is skipped like an unknown one and its member keeps its default; collection items must
+carry the item contract's name and namespace too. `i:nil="true"` is null, an empty element is the
+empty string.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from xml.parsers import expat
 
 from ..errors import DecodeError
-from ._contract import ANY, BOOL, DICT, ENUM, FLOAT, INT, LIST, STRUCT, XSI_NS, ClassContract, Node
+from ._contract import ANY, BOOL, DICT, ENUM, FLOAT, INT, LIST, STRUCT, XSI_NS, ClassContract, Contracts, Node
 
 __all__ = ["Limits", "bind", "parse"]
 
@@ -36,11 +38,15 @@ class Limits:
 
 
 class Element:
-    __slots__ = ("children", "name", "nil", "text")
+    __slots__ = ("children", "column", "line", "name", "nil", "ns", "text")
 
-    def __init__(self, name: str, nil: bool) -> None:
+    def __init__(self, name: str, ns: str, nil: bool, line: int, column: int) -> None:
         self.name = name
+        self.ns = ns
         self.nil = nil
+        # Where the element's name starts (1-based), as .NET's XmlReader reports it in errors.
+        self.line = line
+        self.column = column
         self.children: list[Element] = []
         self.text: list[str] = []
 
@@ -83,7 +89,9 @@ def parse(data: bytes | bytearray | memoryview, limits: Limits) -> Element:
         if len(stack) >= limits.max_depth:
             raise _Refused(f"XML document is nested deeper than {limits.max_depth} levels")
         nil = attrs.get(_NIL, "").strip(_XML_WHITESPACE) in ("true", "1")
-        element = Element(name.rpartition(" ")[2], nil)
+        ns, _, local = name.rpartition(" ")
+        # expat reports the column of `<` (0-based); .NET's LinePosition is the name's, 1-based.
+        element = Element(local, ns, nil, parser.CurrentLineNumber, parser.CurrentColumnNumber + 2)
         (stack[-1].children if stack else roots).append(element)
         stack.append(element)
 
@@ -122,28 +130,33 @@ def parse(data: bytes | bytearray | memoryview, limits: Limits) -> Element:
     return roots[0]
 
 
-def root_name_matches(root: Element, node: Node) -> str | None:
-    """The expected root name when `root` does not carry it, else None."""
+def expected_root(root: Element, node: Node) -> tuple[str, str] | None:
+    """The (name, namespace) the root should have when it does not carry them, else None."""
     if node.kind == STRUCT:
         assert node.struct is not None
-        expected = node.struct.name
-        ok = root.name.startswith(expected) if node.struct.open_generic else root.name == expected
-        return None if ok else expected
+        name, ns = node.struct.name, node.struct.ns
+        named = root.name.startswith(name) if node.struct.open_generic else root.name == name
+        return None if named and root.ns == ns else (name, ns)
     if node.kind in (LIST, DICT) and node.item is not None and node.item.kind != ANY:
-        return None if root.name == node.name else node.name
+        return None if (root.name, root.ns) == (node.name, node.ns) else (node.name, node.ns)
     return None
 
 
-def bind(root: Element, node: Node, drop_out_of_order: bool) -> Any:
-    expected = root_name_matches(root, node)
+def bind(root: Element, node: Node, contracts: Contracts) -> Any:
+    expected = expected_root(root, node)
     if expected is not None:
-        raise DecodeError(f"expecting root element '{expected}', found '{root.name}'")
-    return _Binder(drop_out_of_order).value(root, node)
+        # DataContractSerializer.ReadObject's SerializationException, word for word.
+        name, ns = expected
+        raise DecodeError(
+            f"Error in line {root.line} position {root.column}. Expecting element '{name}' from namespace "
+            f"'{ns}'.. Encountered 'Element'  with name '{root.name}', namespace '{root.ns}'."
+        )
+    return _Binder(contracts).value(root, node)
 
 
 class _Binder:
-    def __init__(self, drop_out_of_order: bool) -> None:
-        self._drop = drop_out_of_order
+    def __init__(self, contracts: Contracts) -> None:
+        self._contracts = contracts
 
     def value(self, element: Element, node: Node) -> Any:
         if element.nil:
@@ -154,7 +167,7 @@ class _Binder:
             return self.struct(element, node.struct)
         if kind == LIST:
             assert node.item is not None
-            return [self.value(child, node.item) for child in element.children]
+            return [self.value(child, node.item) for child in self.items(element, node, node.item.name)]
         if kind == DICT:
             return self.mapping(element, node)
         if kind == ANY and element.children:
@@ -172,32 +185,40 @@ class _Binder:
             text = text.strip(_XML_WHITESPACE)
         return text
 
+    @staticmethod
+    def items(element: Element, node: Node, item_name: str) -> list[Element]:
+        """The collection's items: children named by the item contract in the collection's
+        namespace. Any other element is skipped, as DataContractSerializer skips it."""
+        if node.item is None or node.item.kind == ANY:
+            return element.children
+        return [c for c in element.children if c.name == item_name and c.ns == node.ns]
+
     def struct(self, element: Element, contract: ClassContract) -> dict[str, Any]:
         out: dict[str, Any] = {}
         last = -1
         for child in element.children:
-            hit = contract.lookup(child.name)
-            if hit is None:
-                continue  # unknown member: ignored, as DataContractSerializer does
-            index, member = hit
-            if member.encode_name in out:
-                continue  # a repeated member: the first one wins
-            if self._drop and index < last:
-                continue  # DataContractSerializer never looks back for an earlier member
-            last = max(last, index)
-            out[member.encode_name] = self.value(child, member.node)
+            # DataContractSerializer only looks forward: the first member after the last one read
+            # with this name and namespace. Anything else (unknown, wrong namespace or case, out of
+            # order, repeated) is skipped and its member keeps its default.
+            member = contract.next_member(child.name, child.ns, last)
+            if member is None:
+                continue
+            last, found = member
+            out[found.encode_name] = self.value(child, found.node)
         return out
 
     def mapping(self, element: Element, node: Node) -> dict[Any, Any]:
         assert node.key is not None and node.item is not None
         out: dict[Any, Any] = {}
-        for entry in element.children:
+        for entry in self.items(element, node, self._contracts.kv_item_name(node)):
             key = value = None
             for part in entry.children:
+                if part.ns != node.ns:
+                    continue
                 if part.name == "Key" and key is None:
                     key = part
-                elif part.name == "Value" and value is None:
-                    value = part
+                elif part.name == "Value" and value is None and key is not None:
+                    value = part  # KeyValue members are ordered: a Value before the Key is skipped
             if key is None:
                 continue  # a KeyValue without its Key carries nothing to bind
             out[self.value(key, node.key)] = None if value is None else self.value(value, node.item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import msgspec
-from wirecodecs import DecodeError, convert
+from wirecodecs import DecodeError, from_untyped
 
 __all__ = ["MsgPackCodec"]
 
@@ -33,4 +33,4 @@ class MsgPackCodec:
             untyped = msgspec.msgpack.decode(data)
         except (msgspec.DecodeError, RecursionError) as exc:
             raise DecodeError(f"invalid MsgPack: {exc}") from None
-        return convert(untyped, type)
+        return from_untyped(untyped, type)

@@ -15,7 +15,7 @@ from msgspec import inspect as mi
 
 from .errors import FieldError, ValidationError
 
-__all__ = ["convert", "enum_lookup", "to_validation_error"]
+__all__ = ["enum_lookup", "from_untyped", "to_validation_error"]
 
 T = TypeVar("T")
 
@@ -105,7 +105,7 @@ def to_validation_error(exc: msgspec.ValidationError) -> ValidationError:
     return ValidationError(f"{message} at {path}" if path else message, [FieldError(path, message)])
 
 
-def convert(value: Any, type: type[T]) -> T:
+def from_untyped(value: Any, type: type[T]) -> T:
     """Convert decoded builtins into `type`, matching member names case-insensitively."""
     normalised = _normalise(value, _plan_for(cast(Hashable, type)))
     try:

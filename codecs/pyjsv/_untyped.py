@@ -21,7 +21,7 @@ from msgspec import inspect as mi
 from . import _scalars
 from ._errors import DecodeError
 
-__all__ = ["convert", "converter"]
+__all__ = ["converter", "from_untyped"]
 
 Converter = Callable[[Any], Any]
 
@@ -424,7 +424,7 @@ def _accepts_null(tp: Any) -> bool:
         return _nullable(mi.type_info(tp))
 
 
-def convert(untyped: Any, tp: Any) -> Any:
+def from_untyped(untyped: Any, tp: Any) -> Any:
     """Finish an untyped JSV value as `tp`; a misfit raises DecodeError naming the member."""
     plan = converter(tp)
     try:
