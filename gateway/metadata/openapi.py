@@ -172,6 +172,7 @@ def _parameters(
         prop = dict(props.get(member.wire_name, {}))
         description = prop.pop("description", member.description)
         prop.pop("default", None)
+        prop.pop("xml", None)
         if member.wire_name in variables or member.name in variables:
             params.append(
                 {
@@ -208,7 +209,8 @@ def _body_schema(op: Operation, path: str, schemas: dict[str, Any]) -> dict[str,
     body: dict[str, Any] = copy.deepcopy(component)
     original: dict[str, Any] = msgspec.json.schema(op.request_type, ref_template=_REF)["$defs"][name]["properties"]
     for variable in variables & set(body["required"]):
-        body["properties"][variable] = original[variable]
+        xml = body["properties"][variable].get("xml")
+        body["properties"][variable] = original[variable] | ({"xml": xml} if xml else {})
     body["required"] = [m for m in body["required"] if m not in variables]
     return body
 
@@ -288,6 +290,26 @@ def _xml_root(codec: Codec, tp: Any) -> dict[str, str]:
     return {"name": name, "namespace": namespace} if namespace else {"name": name}
 
 
+def _xml_members(codec: Codec, tp: Any, schema: dict[str, Any]) -> None:
+    """Each property's element name (`AccountId` for `accountId`), and the properties in the order
+    the XML reader takes them: DataContractSerializer skips a member that comes after a later one.
+    JSON readers ignore property order, so one order serves every format."""
+    member_elements = getattr(codec, "member_elements", None)
+    properties = schema.get("properties")
+    if member_elements is None or not properties:
+        return
+    root_ns = schema["xml"].get("namespace", "")
+    ordered: dict[str, Any] = {}
+    for json_name, element, namespace in member_elements(typing.get_origin(tp) or tp):
+        prop = properties.get(json_name)
+        if prop is None:
+            continue
+        xml = {"name": element} if namespace == root_ns else {"name": element, "namespace": namespace}
+        ordered[json_name] = {**prop, "xml": xml}
+    ordered.update((k, v) for k, v in properties.items() if k not in ordered)
+    schema["properties"] = ordered
+
+
 def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -> dict[str, Any]:
     """The document for the operations of `model`, listing the bodies of every registered text format."""
     names = [getattr(c, "format", c) for c in formats]
@@ -305,6 +327,7 @@ def openapi_document(model: TypeModel, formats: list[Any], base_url: str = "") -
         for tp in _struct_types([*types, ErrorResponse]):
             ref = msgspec.json.schema(tp, ref_template="{name}")["$ref"]
             schemas[ref]["xml"] = _xml_root(xml_codec, tp)
+            _xml_members(xml_codec, tp, schemas[ref])
     paths: dict[str, dict[str, Any]] = {}
     for op in model.operations:
         for i, spec in enumerate(op.routes):

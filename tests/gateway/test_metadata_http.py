@@ -403,6 +403,7 @@ def test_openapi_required_members_are_the_ones_the_service_rejects(
                 "description": schema["properties"][name]["description"],
                 "type": "string",
                 "minLength": 1,
+                "xml": {"name": name[:1].upper() + name[1:]},
             }
         assert api["requestBody"]["content"]["application/json"]["schema"] == {
             "$ref": f"#/components/schemas/{op.request_type.__name__}"
@@ -482,6 +483,41 @@ def test_openapi_xml_names_are_the_roots_the_xml_codec_writes(client: TestClient
     body = f'<{new["name"]} xmlns="{new["namespace"]}"><AccountId>{world.account_id}</AccountId></{new["name"]}>'
     response = client.post("/ai/sessions", content=body, headers={**xml, "Content-Type": "application/xml"})
     assert response.status_code == 200, response.text
+
+
+def test_openapi_xml_members_are_named_and_ordered_as_the_xml_codec_reads_them(
+    client: TestClient, world: World
+) -> None:
+    """DataContractSerializer matches members case-sensitively and skips one that comes after a later
+    member. The document names every element and lists properties in that order, so a body
+    written from it binds every member; the reverse order loses one (the order is not decoration)."""
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert list(schemas["PatchAISession"]["properties"]) == ["purpose", "sessionId"]
+    assert [p["xml"]["name"] for p in schemas["AISessionInfo"]["properties"].values()][:3] == [
+        "CreatedBy",  # the base class's members come first
+        "DateCreated",
+        "DateLastModified",
+    ]
+    created = client.post("/ai/sessions", json={"accountId": world.account_id}, headers=world.admin).json()
+    patch = schemas["PatchAISession"]
+    values = {"purpose": "from the document", "sessionId": created["id"]}
+
+    def body(names: list[str]) -> str:
+        members = "".join(
+            f"<{patch['properties'][n]['xml']['name']}>{values[n]}</{patch['properties'][n]['xml']['name']}>"
+            for n in names
+        )
+        return f'<{patch["xml"]["name"]} xmlns="{patch["xml"]["namespace"]}">{members}</{patch["xml"]["name"]}>'
+
+    headers = {**world.admin, "Content-Type": "application/xml", "Accept": "application/json"}
+    url = f"/ai/sessions/{created['id']}"
+    reversed_ = client.patch(url, content=body(["sessionId", "purpose"]), headers=headers)
+    assert reversed_.status_code == 200, reversed_.text
+    assert reversed_.json().get("purpose") is None  # Purpose came after SessionId: skipped
+    in_order = client.patch(url, content=body(list(patch["properties"])), headers=headers)
+    assert in_order.status_code == 200, in_order.text
+    assert in_order.json()["purpose"] == "from the document"
 
 
 def test_openapi_list_bounds_are_the_service_limits(client: TestClient, world: World) -> None:

@@ -72,6 +72,14 @@ class XmlCodec:
         """
         return encode_document(self._contracts, obj, type, self._invalid_chars)
 
+    def member_elements(self, type: Any) -> list[tuple[str, str, str]]:
+        """A Struct type's members in the order DataContractSerializer writes and reads them:
+        (JSON member name, element name, element namespace) for each."""
+        node = self._contracts.node_for(cast(Hashable, type))
+        if node.struct is None:
+            raise TypeError(f"{type!r} is not a data contract class")
+        return [(m.encode_name, m.xml_name, m.ns) for m in node.struct.members]
+
     def decode(self, data: bytes, type: type[T]) -> T:
         return from_untyped(self.decode_untyped(data, type), type)
 
