@@ -5,6 +5,7 @@ from .base import (
     SORTABLE_FIELDS,
     AccountRecord,
     AdminStore,
+    ApiKeyRecord,
     DuplicateName,
     IdentityStore,
     SessionPage,
@@ -15,8 +16,10 @@ from .base import (
     StoreError,
     StoreUnavailable,
     UnknownAccount,
+    UnknownApiKey,
     UnknownUser,
     UserRecord,
+    UserSummary,
 )
 from .sqlite import SqliteStore
 from .urls import is_postgres_url, open_store, sqlite_path
@@ -25,6 +28,7 @@ __all__ = [
     "SORTABLE_FIELDS",
     "AccountRecord",
     "AdminStore",
+    "ApiKeyRecord",
     "DuplicateName",
     "IdentityStore",
     "SessionPage",
@@ -36,8 +40,10 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "UnknownAccount",
+    "UnknownApiKey",
     "UnknownUser",
     "UserRecord",
+    "UserSummary",
     "is_postgres_url",
     "open_store",
     "sqlite_path",
