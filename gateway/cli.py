@@ -100,6 +100,7 @@ def _serve(args: argparse.Namespace) -> None:
         access_log=args.access_log,
         access_log_probes=args.access_log_probes,
         metrics=args.metrics,
+        auth_cache_seconds=args.auth_cache_seconds,
         auth_limits=AuthLimits(
             hash_concurrency=args.auth_hash_concurrency,
             user_failures=args.auth_user_failures,
