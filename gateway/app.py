@@ -22,6 +22,7 @@ from .serving.accesslog import AccessLog
 from .serving.metrics import CONTENT_TYPE, Metrics, enable_metrics
 from .serving.observe import Observer
 from .serving.probes import Probes
+from .serving.timed_store import TimedStore
 from .store import Store, open_store
 
 __all__ = ["GatewayApp", "create_app"]
@@ -115,7 +116,12 @@ def create_app(
     closes the store it opened when the app shuts down."""
     settings = settings or Settings()
     owns_store = store is None
-    active_store = store if store is not None else open_store(settings.db_url, owner=settings.owns_database)
+    opened = store if store is not None else open_store(settings.db_url, owner=settings.owns_database)
+    metrics = enable_metrics() if settings.metrics else None
+    # With metrics on, every store call below is timed (evo_gateway_store_call_duration_seconds).
+    active_store: Store = (
+        opened if metrics is None else TimedStore(opened, lambda method: metrics.store_calls.labels(method).observe)
+    )
     codecs = (
         registry if registry is not None else default_registry(csv_neutralize_formulas=settings.csv_neutralize_formulas)
     )
@@ -153,6 +159,6 @@ def create_app(
         page_paths,
         active_store,
         access_log=AccessLog(settings.access_log),
-        metrics=enable_metrics() if settings.metrics else None,
+        metrics=metrics,
         log_probes=settings.access_log_probes,
     )

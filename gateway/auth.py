@@ -1,7 +1,12 @@
 """Who is calling: API keys as `Bearer`, HTTP Basic, and `ss-id` login sessions.
 
 Verified API keys and Basic credentials are remembered for a short while, so the hot path does one
-dictionary lookup, not a database query or a memory-hard password hash per request.
+dictionary lookup, not a database query or a memory-hard password hash per request. That while
+(`auth_cache_seconds`, at most 30 s from `serve`) is also how long a revoked key, a removed user or
+changed roles may still be honoured by a process that verified them before.
+
+A key's last use is recorded only when this process looks the key up (a cache miss, at most once
+per key per cache period) and the stored minute differs from now's: never a write per request.
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 import anyio.to_thread
 
@@ -21,10 +28,10 @@ from .context import CallContext, Cookie
 from .dtos import Authenticate, AuthenticateResponse
 from .errors import AuthRequired, InvalidCredentials, NotFound, NotSupported, TooManyRequests
 from .passwords import DUMMY_HASH, verify_password
-from .store.base import IdentityStore, UserRecord
+from .store.base import IdentityStore, StoreUnavailable, UserRecord
 from .throttle import AuthLimits, SignInThrottle
 
-__all__ = ["PERMANENT", "WWW_AUTHENTICATE", "AuthService", "Credentials"]
+__all__ = ["PERMANENT", "WWW_AUTHENTICATE", "AuthService", "Credentials", "use_minute"]
 
 #: ServiceStack's AuthFeature answers a 401 with a challenge named after the first registered auth
 #: provider, its realm the provider's sign-in path; this API registers credentials only.
@@ -38,6 +45,13 @@ _PERMANENT_ID_PREFIX = "p."
 
 #: How many remembered credentials to keep before the cache is cleared wholesale.
 _CACHE_LIMIT = 10_000
+
+_log = logging.getLogger(__name__)
+
+
+def use_minute(timestamp: float) -> str:
+    """A key's last use as stored: UTC, to the minute (`2026-11-24T10:00Z`)."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 class Credentials:
@@ -165,9 +179,16 @@ class AuthService:
         key_hash = hash_api_key(key)
         caller = self._keys.get(key_hash)
         if caller is None:
-            user = await self._store.user_by_api_key_hash(key_hash)
-            if user is None:
+            found = await self._store.api_key_user(key_hash)
+            if found is None:
                 return None
+            user, last_used = found
+            minute = use_minute(self._clock())
+            if last_used != minute:
+                try:
+                    await self._store.record_api_key_use(key_hash, minute)
+                except StoreUnavailable as exc:  # the key verified; its last use is only advisory
+                    _log.warning("could not record an API key's last use: %s", exc)
             caller = _to_caller(user)
             self._keys.put(key_hash, caller)
         return caller

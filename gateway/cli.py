@@ -1,4 +1,5 @@
-"""The `evo-gateway` command: seed accounts, users and API keys, convert documents, and serve.
+"""The `evo-gateway` command: manage accounts, users and API keys (`admin.py`), convert
+documents, and serve.
 
 Every command prints only its result on stdout (an id, a key, a document) so scripts can capture it;
 errors are one line on stderr with exit status 1.
@@ -16,8 +17,8 @@ from typing import NoReturn
 from wirecodecs import DecodeError, default_registry
 
 from . import __version__
+from .admin import ADMIN_COMMANDS, AdminError, add_admin_commands, run_admin
 from .config import DEFAULT_DB_URL, Settings
-from .passwords import hash_password
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
 from .store import StoreError, open_store, sqlite_path
 from .throttle import AuthLimits
@@ -38,26 +39,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _name(text: str) -> str:
-    """A name for an account or user: printable, not blank (it is shown on pages and in lists)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a name must not be empty")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable argv bytes arrive as lone surrogates
-        raise argparse.ArgumentTypeError(f"a name must be UTF-8 text: {text!r}") from None
-    if not text.isprintable():
-        raise argparse.ArgumentTypeError(f"a name must not hold control characters: {text!r}")
-    return text
-
-
-def _user_name(text: str) -> str:
-    name = _name(text)
-    if ":" in name:  # HTTP Basic splits user:password at the first colon (RFC 7617)
-        raise argparse.ArgumentTypeError(f"a user name must not contain ':' (Basic auth could not carry it): {text!r}")
-    return name
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="A ServiceStack-compatible gateway for the Evo Voice AI-session API.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -72,21 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(dest="action", required=True)
-    add_account = accounts.add_parser("add", help="create an account; prints its id")
-    add_account.add_argument("name", type=_name)
-
-    users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
-    add_user = users.add_parser("add", help="create a user; prints its id")
-    add_user.add_argument("name", type=_user_name)
-    add_user.add_argument("--role", action="append", type=_name, default=[], help="grant a role (repeatable)")
-    add_user.add_argument(
-        "--password-stdin", action="store_true", help="read the user's password from the first line of stdin"
-    )
-
-    apikeys = commands.add_parser("apikeys", help="manage API keys").add_subparsers(dest="action", required=True)
-    create_key = apikeys.add_parser("create", help="create an API key for a user; prints the key")
-    create_key.add_argument("username")
+    add_admin_commands(commands)
 
     serve = commands.add_parser(
         "serve",
@@ -107,16 +74,6 @@ def _parser() -> argparse.ArgumentParser:
         help="fail (exit 1) when the input sets no member of --type, instead of warning",
     )
     return parser
-
-
-def _read_password() -> str:
-    try:
-        password = sys.stdin.buffer.readline().decode("utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise CommandError("--password-stdin: the password is not UTF-8 text") from None
-    if not password:
-        raise CommandError("--password-stdin: no password on stdin")
-    return password
 
 
 def _check_database_directory(db_url: str) -> None:
@@ -148,6 +105,7 @@ def _serve(args: argparse.Namespace) -> None:
         access_log=args.access_log,
         access_log_probes=args.access_log_probes,
         metrics=args.metrics,
+        auth_cache_seconds=args.auth_cache_seconds,
         auth_limits=AuthLimits(
             hash_concurrency=args.auth_hash_concurrency,
             user_failures=args.auth_user_failures,
@@ -229,16 +187,10 @@ def _run(args: argparse.Namespace) -> None:
     if args.command == "convert":
         _convert(args)
         return
-    password = _read_password() if getattr(args, "password_stdin", False) else None
+    assert args.command in ADMIN_COMMANDS
     store = open_store(args.db)
     try:
-        if args.command == "accounts":
-            print(store.add_account(args.name).id)
-        elif args.command == "users":
-            hashed = hash_password(password) if password is not None else None
-            print(store.add_user(args.name, args.role, hashed).id)
-        elif args.command == "apikeys":
-            print(store.add_api_key(args.username))
+        run_admin(args, store, sys.stdout, lambda text: print(f"{PROG}: warning: {text}", file=sys.stderr))
     finally:
         store.close()
 
@@ -255,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         _run(args)
-    except (CommandError, StoreError) as exc:
+    except (CommandError, AdminError, StoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -18,7 +18,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     #: How long a `POST /auth/credentials` login (the `ss-id` cookie) stays valid.
     login_ttl_seconds: int = 14 * 24 * 3600
-    #: How long a verified API key or Basic credential is remembered in memory.
+    #: How long a verified API key or Basic credential is remembered in memory: also how long a
+    #: revoked key or a removed user may still be honoured (`serve` allows at most 30 s).
     auth_cache_seconds: float = 30.0
     #: "servicestack" (lenient, never 406/415) or "strict" (RFC 9110 Accept, 406 and 415).
     negotiation: str = "servicestack"

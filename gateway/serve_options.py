@@ -202,6 +202,13 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         metavar="SECONDS",
     ),
     ServeOption(
+        "--auth-cache-seconds",
+        Settings.auth_cache_seconds,
+        "how long a verified API key or Basic credential is remembered: the longest a revoked key still works",
+        seconds(30),
+        metavar="SECONDS",
+    ),
+    ServeOption(
         "--limit-concurrency",
         1000,
         "open connections (or requests) beyond which new requests get 503; 0: no limit",

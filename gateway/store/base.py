@@ -16,6 +16,7 @@ __all__ = [
     "SORTABLE_FIELDS",
     "AccountRecord",
     "AdminStore",
+    "ApiKeyRecord",
     "DuplicateName",
     "IdentityStore",
     "SessionPage",
@@ -26,8 +27,10 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "UnknownAccount",
+    "UnknownApiKey",
     "UnknownUser",
     "UserRecord",
+    "UserSummary",
     "VersionMatch",
 ]
 
@@ -52,6 +55,10 @@ class UnknownUser(StoreError):
     """No user has that name."""
 
 
+class UnknownApiKey(StoreError):
+    """No API key has that id (or is that key)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
     id: str
@@ -63,6 +70,28 @@ class UserRecord:
     id: str
     name: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """A user as the admin listing shows it: never the password hash, only whether there is one."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    has_password: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as the admin listing shows it. `id` names the key without being it: the key
+    itself is stored only as a digest. `last_used_at` is to the minute (`2026-11-24T10:00Z`)."""
+
+    id: str
+    user_name: str
+    label: str | None
+    created_at: str
+    last_used_at: str | None
 
 
 class SessionRecord(NamedTuple):
@@ -156,6 +185,14 @@ class IdentityStore(Protocol):
 
     async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None: ...
 
+    async def api_key_user(self, key_hash: str) -> tuple[UserRecord, str | None] | None:
+        """The key's user and when the key was last used (to the minute; None: never)."""
+        ...
+
+    async def record_api_key_use(self, key_hash: str, minute: str) -> None:
+        """Set the key's last use to `minute` (`2026-11-24T10:00Z`); a missing key is no error."""
+        ...
+
     async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None: ...
 
     async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
@@ -166,8 +203,9 @@ class IdentityStore(Protocol):
 
 
 class AdminStore(Protocol):
-    """The seeding operations the CLI and tests use. Synchronous: they run outside any event loop,
-    one short transaction each, beside a running server."""
+    """The admin operations the CLI and tests use. Synchronous: they run outside any event loop,
+    one short transaction each, beside a running server. User names match case-insensitively
+    (ASCII), as they are unique."""
 
     def add_account(self, name: str) -> AccountRecord:
         """Raises DuplicateName if an account has that name."""
@@ -177,8 +215,37 @@ class AdminStore(Protocol):
         """Raises DuplicateName if a user has that name, compared case-insensitively (ASCII)."""
         ...
 
-    def add_api_key(self, user_name: str) -> str:
+    def add_api_key(self, user_name: str, label: str | None = None) -> str:
         """Create an API key for the user; returns the key, which is stored only as a hash."""
+        ...
+
+    def list_accounts(self) -> list[AccountRecord]:
+        """Every account, by name."""
+        ...
+
+    def list_users(self) -> list[UserSummary]:
+        """Every user, by name."""
+        ...
+
+    def set_roles(self, user_name: str, roles: Sequence[str]) -> UserRecord:
+        """Replace the user's roles (none: no roles); raises UnknownUser."""
+        ...
+
+    def set_password(self, user_name: str, password_hash: str) -> str:
+        """Replace the user's password hash; returns the user's id; raises UnknownUser."""
+        ...
+
+    def remove_user(self, user_name: str) -> str:
+        """Delete the user with its roles, API keys and logins; returns its id; raises UnknownUser."""
+        ...
+
+    def list_api_keys(self, user_name: str | None = None) -> list[ApiKeyRecord]:
+        """Every key (of one user when named; UnknownUser if none has that name), by user, then age."""
+        ...
+
+    def revoke_api_key(self, key_id_or_key: str) -> ApiKeyRecord:
+        """Delete the key named by its id, or given itself; raises UnknownApiKey. Serving
+        processes stop accepting it when their auth cache forgets it (docs/auth.md)."""
         ...
 
     def account_exists(self, account_id: str) -> bool: ...

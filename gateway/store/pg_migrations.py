@@ -61,4 +61,15 @@ PG_MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: a version per AI session, for its ETag and If-Match.
     "ALTER TABLE ai_sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    # 3: API keys get an id to list and revoke them by (the key itself is only a digest), a label
+    # and the minute of their last use. Keys made before get the digest's first 32 hex digits.
+    """
+    ALTER TABLE api_keys ADD COLUMN id TEXT COLLATE "C";
+    ALTER TABLE api_keys ADD COLUMN label TEXT COLLATE "C";
+    ALTER TABLE api_keys ADD COLUMN last_used_at TEXT COLLATE "C";
+    UPDATE api_keys SET id = substr(key_hash, 1, 32);
+    ALTER TABLE api_keys ALTER COLUMN id SET NOT NULL;
+    CREATE UNIQUE INDEX api_keys_by_id ON api_keys (id);
+    CREATE INDEX api_keys_by_user ON api_keys (user_id);
+    """,
 )

@@ -31,17 +31,20 @@ from ..clock import utc_now_iso
 from .base import (
     SORTABLE_FIELDS,
     AccountRecord,
+    ApiKeyRecord,
     DuplicateName,
     SessionPage,
     SessionQuery,
     SessionRecord,
     StoreUnavailable,
     UnknownAccount,
+    UnknownApiKey,
     UnknownUser,
     UserRecord,
+    UserSummary,
     VersionMatch,
 )
-from .ids import login_hash, new_id
+from .ids import api_key_lookup, login_hash, new_id
 from .pg_migrations import PG_MIGRATIONS, ascii_fold
 
 __all__ = ["MIGRATION_LOCK_KEY", "PostgresStore"]
@@ -76,7 +79,12 @@ _DELETE = "DELETE FROM ai_sessions WHERE id = %s"
 _DELETE_IF_VERSION = _DELETE + " AND version = ANY(%s)"
 #: User names compare case-insensitively in ASCII only, as SQLite's NOCASE (and the unique index).
 _BY_FOLDED_NAME = f"FROM users AS u WHERE {ascii_fold('u.name')} = {ascii_fold('%s')}"
-_USER_COLUMNS = "SELECT u.id, u.name, u.password_hash, ARRAY(SELECT role FROM user_roles WHERE user_id = u.id)"
+_ROLES = "ARRAY(SELECT role FROM user_roles WHERE user_id = u.id)"
+_USER_COLUMNS = f"SELECT u.id, u.name, u.password_hash, {_ROLES}"
+_KEY_USER_COLUMNS = f"SELECT u.id, u.name, k.last_used_at, {_ROLES}"
+_KEY_COLUMNS = (
+    "SELECT k.id, u.name, k.label, k.created_at, k.last_used_at FROM api_keys AS k JOIN users AS u ON u.id = k.user_id"
+)
 
 
 def _session(row: tuple[Any, ...]) -> SessionRecord:
@@ -204,20 +212,92 @@ class PostgresStore:
             raise DuplicateName(f"a user named {name!r} already exists") from None
         return record
 
-    def add_api_key(self, user_name: str) -> str:
+    @staticmethod
+    def _user_id(conn: Connection, user_name: str) -> str:
+        row = conn.execute(f"SELECT u.id {_BY_FOLDED_NAME}", (user_name,)).fetchone()
+        if row is None:
+            raise UnknownUser(f"no user named {user_name!r}")
+        return str(row[0])
+
+    def add_api_key(self, user_name: str, label: str | None = None) -> str:
         key = generate_api_key()
 
         def work(conn: Connection) -> None:
-            row = conn.execute(f"SELECT u.id {_BY_FOLDED_NAME}", (user_name,)).fetchone()
-            if row is None:
-                raise UnknownUser(f"no user named {user_name!r}")
             conn.execute(
-                "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (%s, %s, %s)",
-                (hash_api_key(key), row[0], utc_now_iso()),
+                "INSERT INTO api_keys (id, key_hash, user_id, label, created_at) VALUES (%s, %s, %s, %s, %s)",
+                (new_id(), hash_api_key(key), self._user_id(conn, user_name), label, utc_now_iso()),
             )
 
         self._run(work)
         return key
+
+    def list_accounts(self) -> list[AccountRecord]:
+        rows = self._run(lambda conn: conn.execute("SELECT id, name FROM accounts ORDER BY name, id").fetchall())
+        return [AccountRecord(id=row[0], name=row[1]) for row in rows]
+
+    def list_users(self) -> list[UserSummary]:
+        rows = self._run(
+            lambda conn: conn.execute(
+                f"SELECT u.id, u.name, u.password_hash IS NOT NULL, {_ROLES} FROM users AS u ORDER BY u.name, u.id"
+            ).fetchall()
+        )
+        return [UserSummary(id=row[0], name=row[1], roles=tuple(sorted(row[3])), has_password=row[2]) for row in rows]
+
+    def set_roles(self, user_name: str, roles: Sequence[str]) -> UserRecord:
+        wanted = tuple(dict.fromkeys(roles))
+
+        def work(conn: Connection) -> UserRecord:
+            row = conn.execute(f"SELECT u.id, u.name {_BY_FOLDED_NAME} FOR UPDATE", (user_name,)).fetchone()
+            if row is None:
+                raise UnknownUser(f"no user named {user_name!r}")
+            conn.execute("DELETE FROM user_roles WHERE user_id = %s", (row[0],))
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO user_roles (user_id, role) VALUES (%s, %s)", [(row[0], r) for r in wanted])
+            return UserRecord(id=row[0], name=row[1], roles=tuple(sorted(wanted)))
+
+        return self._run(work)
+
+    def set_password(self, user_name: str, password_hash: str) -> str:
+        def work(conn: Connection) -> str:
+            user_id = self._user_id(conn, user_name)
+            conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
+            return user_id
+
+        return self._run(work)
+
+    def remove_user(self, user_name: str) -> str:
+        # Roles, API keys and logins go with the user (ON DELETE CASCADE).
+        def work(conn: Connection) -> str:
+            user_id = self._user_id(conn, user_name)
+            conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
+            return user_id
+
+        return self._run(work)
+
+    def list_api_keys(self, user_name: str | None = None) -> list[ApiKeyRecord]:
+        def work(conn: Connection) -> list[tuple[Any, ...]]:
+            if user_name is None:
+                return conn.execute(f"{_KEY_COLUMNS} ORDER BY u.name, k.created_at, k.id").fetchall()
+            return conn.execute(
+                f"{_KEY_COLUMNS} WHERE k.user_id = %s ORDER BY u.name, k.created_at, k.id",
+                (self._user_id(conn, user_name),),
+            ).fetchall()
+
+        return [ApiKeyRecord(*row) for row in self._run(work)]
+
+    def revoke_api_key(self, key_id_or_key: str) -> ApiKeyRecord:
+        lookup = api_key_lookup(key_id_or_key)
+
+        def work(conn: Connection) -> tuple[Any, ...] | None:
+            row = conn.execute(f"{_KEY_COLUMNS} WHERE k.{lookup.column} = %s".encode(), (lookup.value,)).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM api_keys WHERE id = %s", (row[0],))
+            return row
+
+        row = self._run(work)
+        if row is None:
+            raise UnknownApiKey(lookup.described)
+        return ApiKeyRecord(*row)
 
     def account_exists(self, account_id: str) -> bool:
         return self._run(
@@ -314,8 +394,11 @@ class PostgresStore:
 
     # --- IdentityStore ---
 
-    async def _user(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
-        row = await self._in_thread(lambda conn: conn.execute(f"{_USER_COLUMNS} {clause}".encode(), params).fetchone())
+    async def _user(
+        self, clause: str, params: Sequence[Any], *, columns: str = _USER_COLUMNS
+    ) -> tuple[UserRecord, str | None] | None:
+        # The third column is the password hash, or the key's last use for a lookup by key.
+        row = await self._in_thread(lambda conn: conn.execute(f"{columns} {clause}".encode(), params).fetchone())
         if row is None:
             return None
         return UserRecord(id=row[0], name=row[1], roles=tuple(sorted(row[3]))), row[2]
@@ -324,10 +407,20 @@ class PostgresStore:
         return await self._user(_BY_FOLDED_NAME, (name,))
 
     async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None:
-        found = await self._user(
-            "FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = %s", (key_hash,)
-        )
+        found = await self.api_key_user(key_hash)
         return None if found is None else found[0]
+
+    async def api_key_user(self, key_hash: str) -> tuple[UserRecord, str | None] | None:
+        return await self._user(
+            "FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = %s",
+            (key_hash,),
+            columns=_KEY_USER_COLUMNS,
+        )
+
+    async def record_api_key_use(self, key_hash: str, minute: str) -> None:
+        await self._in_thread(
+            lambda conn: conn.execute("UPDATE api_keys SET last_used_at = %s WHERE key_hash = %s", (minute, key_hash))
+        )
 
     async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
         def work(conn: Connection) -> None:

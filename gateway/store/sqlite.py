@@ -30,18 +30,21 @@ from ..clock import utc_now_iso
 from .base import (
     SORTABLE_FIELDS,
     AccountRecord,
+    ApiKeyRecord,
     DuplicateName,
     SessionPage,
     SessionQuery,
     SessionRecord,
     StoreUnavailable,
     UnknownAccount,
+    UnknownApiKey,
     UnknownUser,
     UserRecord,
+    UserSummary,
     VersionMatch,
 )
 from .cache import CommitCache
-from .ids import login_hash, new_id
+from .ids import api_key_lookup, login_hash, new_id
 from .migrations import MIGRATIONS
 from .writer import GroupCommitWriter
 
@@ -253,18 +256,93 @@ class SqliteStore:
             raise DuplicateName(f"a user named {name!r} already exists") from None
         return record
 
-    def add_api_key(self, user_name: str) -> str:
+    def _user_id(self, conn: sqlite3.Connection, user_name: str) -> str:
+        # The name column is COLLATE NOCASE: this matches ASCII case-insensitively, as names are unique.
+        row = conn.execute("SELECT id FROM users WHERE name = ?", (user_name,)).fetchone()
+        if row is None:
+            raise UnknownUser(f"no user named {user_name!r}")
+        return str(row["id"])
+
+    def add_api_key(self, user_name: str, label: str | None = None) -> str:
         """Create an API key for the user; returns the key, which is stored only as a hash."""
         key = generate_api_key()
         with self._transaction(write=True) as conn:
-            row = conn.execute("SELECT id FROM users WHERE name = ?", (user_name,)).fetchone()
-            if row is None:
-                raise UnknownUser(f"no user named {user_name!r}")
             conn.execute(
-                "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (?, ?, ?)",
-                (hash_api_key(key), row["id"], utc_now_iso()),
+                "INSERT INTO api_keys (id, key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?, ?)",
+                (new_id(), hash_api_key(key), self._user_id(conn, user_name), label, utc_now_iso()),
             )
         return key
+
+    def list_accounts(self) -> list[AccountRecord]:
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT id, name FROM accounts ORDER BY name, id").fetchall()
+        return [AccountRecord(id=row["id"], name=row["name"]) for row in rows]
+
+    def list_users(self) -> list[UserSummary]:
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT u.id, u.name, u.password_hash IS NOT NULL AS has_password,"
+                " (SELECT group_concat(role, char(31)) FROM user_roles WHERE user_id = u.id) AS roles"
+                " FROM users AS u ORDER BY u.name COLLATE BINARY, u.id"
+            ).fetchall()
+        return [
+            UserSummary(
+                id=row["id"],
+                name=row["name"],
+                roles=tuple(sorted(row["roles"].split("\x1f"))) if row["roles"] else (),
+                has_password=bool(row["has_password"]),
+            )
+            for row in rows
+        ]
+
+    def set_roles(self, user_name: str, roles: Sequence[str]) -> UserRecord:
+        wanted = tuple(dict.fromkeys(roles))
+        with self._transaction(write=True) as conn:
+            row = conn.execute("SELECT id, name FROM users WHERE name = ?", (user_name,)).fetchone()
+            if row is None:
+                raise UnknownUser(f"no user named {user_name!r}")
+            conn.execute("DELETE FROM user_roles WHERE user_id = ?", (row["id"],))
+            conn.executemany("INSERT INTO user_roles (user_id, role) VALUES (?, ?)", [(row["id"], r) for r in wanted])
+        return UserRecord(id=row["id"], name=row["name"], roles=tuple(sorted(wanted)))
+
+    def set_password(self, user_name: str, password_hash: str) -> str:
+        with self._transaction(write=True) as conn:
+            user_id = self._user_id(conn, user_name)
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+        return user_id
+
+    def remove_user(self, user_name: str) -> str:
+        # Roles, API keys and logins go with the user (ON DELETE CASCADE, foreign_keys=ON).
+        with self._transaction(write=True) as conn:
+            user_id = self._user_id(conn, user_name)
+            conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        return user_id
+
+    def list_api_keys(self, user_name: str | None = None) -> list[ApiKeyRecord]:
+        with self._transaction(write=False) as conn:
+            where, params = "", tuple[str, ...]()
+            if user_name is not None:
+                where, params = "WHERE k.user_id = ?", (self._user_id(conn, user_name),)
+            rows = conn.execute(
+                "SELECT k.id, u.name, k.label, k.created_at, k.last_used_at"
+                f" FROM api_keys AS k JOIN users AS u ON u.id = k.user_id {where}"
+                " ORDER BY u.name COLLATE BINARY, k.created_at, k.id",
+                params,
+            ).fetchall()
+        return [ApiKeyRecord(*row) for row in rows]
+
+    def revoke_api_key(self, key_id_or_key: str) -> ApiKeyRecord:
+        lookup = api_key_lookup(key_id_or_key)
+        with self._transaction(write=True) as conn:
+            row = conn.execute(
+                "SELECT k.id, u.name, k.label, k.created_at, k.last_used_at"
+                f" FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.{lookup.column} = ?",
+                (lookup.value,),
+            ).fetchone()
+            if row is None:
+                raise UnknownApiKey(lookup.described)
+            conn.execute("DELETE FROM api_keys WHERE id = ?", (row["id"],))
+        return ApiKeyRecord(*row)
 
     def account_exists(self, account_id: str) -> bool:
         with self._transaction(write=False) as conn:
@@ -385,10 +463,12 @@ class SqliteStore:
 
     # --- IdentityStore ---
 
-    def _user(self, clause: str, params: Sequence[Any]) -> tuple[UserRecord, str | None] | None:
+    def _user(
+        self, clause: str, params: Sequence[Any], *, third: str = "u.password_hash"
+    ) -> tuple[UserRecord, str | None] | None:
         # One statement (roles folded in with group_concat), so a lookup needs no explicit transaction.
         row = self._read(
-            "SELECT u.id, u.name, u.password_hash,"
+            f"SELECT u.id, u.name, {third} AS third,"
             " (SELECT group_concat(role, char(31)) FROM user_roles WHERE user_id = u.id) AS roles"
             f" {clause}",
             params,
@@ -396,14 +476,28 @@ class SqliteStore:
         if row is None:
             return None
         roles = tuple(sorted(row["roles"].split("\x1f"))) if row["roles"] else ()
-        return UserRecord(id=row["id"], name=row["name"], roles=roles), row["password_hash"]
+        return UserRecord(id=row["id"], name=row["name"], roles=roles), row["third"]
 
     async def user_by_name(self, name: str) -> tuple[UserRecord, str | None] | None:
         return self._user("FROM users AS u WHERE u.name = ?", (name,))
 
     async def user_by_api_key_hash(self, key_hash: str) -> UserRecord | None:
-        found = self._user("FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = ?", (key_hash,))
+        found = await self.api_key_user(key_hash)
         return None if found is None else found[0]
+
+    async def api_key_user(self, key_hash: str) -> tuple[UserRecord, str | None] | None:
+        # _user's third column is the password hash; here it is the key's last use instead.
+        return self._user(
+            "FROM api_keys AS k JOIN users AS u ON u.id = k.user_id WHERE k.key_hash = ?",
+            (key_hash,),
+            third="k.last_used_at",
+        )
+
+    async def record_api_key_use(self, key_hash: str, minute: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", (minute, key_hash))
+
+        await self._writer.submit(work)
 
     async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
         def work(conn: sqlite3.Connection) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import httpx2 as httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.serving.timed_store import TIMED_METHODS
+
 from .conftest import cli
 from .served import db_in, seed, serving
 
@@ -22,15 +24,17 @@ def _scrape(base_url: str) -> dict[str, list[tuple[str, dict[str, str], float]]]
 
 
 def _traffic(base_url: str, key: str, account: str, patches: int) -> int:
-    """One create, `patches` PATCHes, one refused GET; the number of requests sent."""
+    """One create, `patches` PATCHes, one GET of the session, one refused GET; the number of
+    requests sent."""
     auth = {"Authorization": f"Bearer {key}"}
     created = httpx.post(f"{base_url}/ai/sessions", headers=auth, json={"accountId": account, "purpose": "p"})
     assert created.status_code == 200, created.text
     session = created.json()["id"]
     for i in range(patches):
         assert httpx.patch(f"{base_url}/ai/sessions/{session}", headers=auth, json={"purpose": f"p{i}"}).is_success
+    assert httpx.get(f"{base_url}/ai/sessions/{session}", headers=auth).status_code == 200
     assert httpx.get(f"{base_url}/ai/sessions").status_code == 401
-    return patches + 2
+    return patches + 3
 
 
 def test_metrics_count_real_traffic(tmp_path: Path) -> None:
@@ -55,7 +59,28 @@ def test_metrics_count_real_traffic(tmp_path: Path) -> None:
     assert in_flight == 1  # the scrape itself
     batches = {name: value for name, _, value in families["evo_gateway_sqlite_writer_batch_size"]}
     assert batches["evo_gateway_sqlite_writer_batch_size_sum"] >= 6  # the create and five PATCHes, at least
-    assert "evo_gateway_store_call_duration_seconds" in families
+    store_calls = {
+        labels["method"]: value
+        for name, labels, value in families["evo_gateway_store_call_duration_seconds"]
+        if name.endswith("_count")
+    }
+    # Every store method has its series from the start (at 0)...
+    assert set(store_calls) == set(TIMED_METHODS)
+    # ...and every store call the requests made is one sample; the key was looked up once (then
+    # remembered by the auth cache) and its first use recorded once.
+    assert {method: count for method, count in store_calls.items() if count} == {
+        "api_key_user": 1,
+        "record_api_key_use": 1,
+        "create_session": 1,
+        "patch_session": 5,
+        "get_session": 1,
+    }
+    sums = {
+        labels["method"]: value
+        for name, labels, value in families["evo_gateway_store_call_duration_seconds"]
+        if name.endswith("_sum")
+    }
+    assert all(sums[method] > 0 for method, count in store_calls.items() if count)
 
 
 def test_metrics_add_up_over_workers(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 import gateway.auth
 from gateway.apikeys import hash_api_key
-from gateway.auth import AuthService, Credentials
+from gateway.auth import AuthService, Credentials, use_minute
 from gateway.caller import Caller
 from gateway.context import CallContext, Cookie
 from gateway.dtos import Authenticate, AuthenticateResponse
@@ -217,6 +217,44 @@ def test_a_revoked_api_key_is_honoured_until_the_cache_expires(world: World) -> 
     assert run(lambda: auth.identify(header)) is None
     # The miss is not cached: a fresh service or a later call still asks the store.
     assert run(lambda: auth.identify(header)) is None
+
+
+def test_a_keys_last_use_is_written_on_a_cache_miss_when_the_minute_changed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, clock = make(world)
+    clock.now = (clock.now // 60) * 60  # the start of a minute: the next 59 s are the same minute
+    writes: list[str] = []
+    record = world.store.record_api_key_use
+
+    async def counted(key_hash: str, minute: str) -> None:
+        writes.append(minute)
+        await record(key_hash, minute)
+
+    monkeypatch.setattr(world.store, "record_api_key_use", counted)
+    header = creds({"authorization": f"Bearer {world.admin_key}"})
+
+    def last_used() -> str | None:
+        (key,) = world.store.list_api_keys("admin")
+        return key.last_used_at
+
+    assert last_used() is None
+    for _ in range(50):  # one lookup, one write: not one per request
+        assert run(lambda: auth.identify(header)) is not None
+    assert writes == [use_minute(clock.now)] and last_used() == use_minute(clock.now)
+    clock.advance(TTL + 1)  # the cache forgot the key, but the stored minute is still this one
+    assert run(lambda: auth.identify(header)) is not None
+    assert len(writes) == 1
+    clock.advance(TTL + 1)  # another miss, in the next minute
+    assert run(lambda: auth.identify(header)) is not None
+    assert writes == [use_minute(clock.now - 2 * TTL - 2), use_minute(clock.now)] and writes[0] != writes[1]
+    assert last_used() == use_minute(clock.now)
+    assert run(lambda: auth.identify(creds({"authorization": "Bearer ak_unknown"}))) is None
+    assert len(writes) == 2  # a key that does not verify writes nothing
+
+
+def test_use_minute_is_utc_to_the_minute() -> None:
+    assert use_minute(1_764_000_059.9) == "2025-11-24T16:00Z"
 
 
 def test_changed_roles_are_seen_after_the_cache_expires(world: World) -> None:

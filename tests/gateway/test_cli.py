@@ -105,6 +105,7 @@ def test_unreachable_database_is_one_line_and_exit_1(url: str) -> None:
         ("serve", "--port", "http"),
         ("serve", "--max-body-bytes", "-5"),
         ("serve", "--shutdown-timeout", "soon"),
+        ("serve", "--auth-cache-seconds", "31"),  # the documented revocation bound is 30 s at most
     ],
 )
 def test_invalid_arguments_are_one_line_and_non_zero_and_change_nothing(db: str, args: tuple[str, ...]) -> None:

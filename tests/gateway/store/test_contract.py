@@ -10,7 +10,17 @@ import anyio
 import pytest
 
 from gateway.apikeys import hash_api_key
-from gateway.store import DuplicateName, SessionQuery, Store, UnknownAccount, UnknownUser, VersionMatch
+from gateway.store import (
+    AccountRecord,
+    DuplicateName,
+    SessionQuery,
+    Store,
+    UnknownAccount,
+    UnknownApiKey,
+    UnknownUser,
+    UserSummary,
+    VersionMatch,
+)
 
 NOW = "2026-11-24T10:00:00.000000Z"
 LATER = "2026-11-24T11:00:00.000000Z"
@@ -311,3 +321,115 @@ def test_concurrent_patches_with_one_tag_have_exactly_one_winner(store: Store) -
         assert await store.get_session(created.id) == winners[0]
 
     anyio.run(scenario)
+
+
+# --- admin operations (the CLI's) ---
+
+
+def test_accounts_and_users_are_listed_by_name(store: Store) -> None:
+    zeta = store.add_account("Zeta")
+    acme = store.add_account("Acme")
+    assert store.list_accounts() == [AccountRecord(acme.id, "Acme"), AccountRecord(zeta.id, "Zeta")]
+    bob = store.add_user("bob", ["Ops", "Clerk"], "scrypt$x")
+    alice = store.add_user("alice")
+    assert store.list_users() == [
+        UserSummary(alice.id, "alice", (), has_password=False),
+        UserSummary(bob.id, "bob", ("Clerk", "Ops"), has_password=True),
+    ]
+
+
+def test_set_roles_replaces_them_all(store: Store) -> None:
+    user = store.add_user("bob", ["Ops"])
+    key = store.add_api_key("bob")
+    changed = store.set_roles("BOB", ["SystemAdministrator", "Clerk", "Clerk"])
+    assert changed.id == user.id and changed.roles == ("Clerk", "SystemAdministrator")
+    found = anyio.run(store.user_by_api_key_hash, hash_api_key(key))
+    assert found is not None and found.roles == ("Clerk", "SystemAdministrator")
+    assert store.set_roles("bob", []).roles == ()
+    assert [u.roles for u in store.list_users()] == [()]
+    with pytest.raises(UnknownUser):
+        store.set_roles("nobody", ["Ops"])
+
+
+def test_set_password_replaces_the_hash(store: Store) -> None:
+    user = store.add_user("bob")
+    assert store.set_password("Bob", "scrypt$new") == user.id
+    found = anyio.run(store.user_by_name, "bob")
+    assert found is not None and found[1] == "scrypt$new"
+    with pytest.raises(UnknownUser):
+        store.set_password("nobody", "scrypt$x")
+
+
+def test_removing_a_user_takes_its_keys_and_logins(store: Store) -> None:
+    bob = store.add_user("bob", ["Ops"])
+    kept = store.add_user("kept")
+    bob_key = store.add_api_key("bob")
+    kept_key = store.add_api_key("kept")
+
+    async def login(user_id: str, login_id: str) -> None:
+        await store.create_login(user_id, login_id=login_id, expires_at=1e12)
+
+    anyio.run(login, bob.id, "bob-login")
+    anyio.run(login, kept.id, "kept-login")
+    assert store.remove_user("BOB") == bob.id
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(bob_key)) is None
+    assert anyio.run(functools.partial(store.user_by_login, "bob-login", now=0.0)) is None
+    assert anyio.run(store.user_by_name, "bob") is None
+    assert [u.name for u in store.list_users()] == ["kept"]
+    assert [k.user_name for k in store.list_api_keys()] == ["kept"]
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(kept_key)) is not None
+    assert anyio.run(functools.partial(store.user_by_login, "kept-login", now=0.0)) is not None
+    with pytest.raises(UnknownUser):
+        store.remove_user("bob")
+    store.add_user("bob")  # the name is free again
+
+
+def test_api_keys_are_listed_by_id_never_by_key(store: Store) -> None:
+    store.add_user("bob")
+    store.add_user("alice")
+    first = store.add_api_key("bob", label="ci")
+    second = store.add_api_key("bob")
+    store.add_api_key("alice", label="laptop")
+    keys = store.list_api_keys()
+    assert [(k.user_name, k.label) for k in keys] == [("alice", "laptop"), ("bob", "ci"), ("bob", None)]
+    assert all(len(k.id) == 32 and k.last_used_at is None for k in keys)
+    assert len({k.id for k in keys}) == 3
+    for k in keys:  # neither the key nor its digest is shown
+        assert k.id not in (first, second) and k.id != hash_api_key(first)[:32] and k.id != hash_api_key(second)[:32]
+    bobs = store.list_api_keys("BOB")
+    assert [k.label for k in bobs] == ["ci", None] and bobs[0].created_at <= bobs[1].created_at
+    with pytest.raises(UnknownUser):
+        store.list_api_keys("nobody")
+
+
+def test_revoking_a_key_by_id_or_by_the_key_itself(store: Store) -> None:
+    store.add_user("bob")
+    by_id = store.add_api_key("bob", label="one")
+    by_key = store.add_api_key("bob", label="two")
+    kept = store.add_api_key("bob", label="three")
+    one = next(k for k in store.list_api_keys() if k.label == "one")
+    revoked = store.revoke_api_key(one.id)
+    assert revoked == one
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(by_id)) is None
+    assert store.revoke_api_key(by_key).label == "two"
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(by_key)) is None
+    assert [k.label for k in store.list_api_keys()] == ["three"]
+    assert anyio.run(store.user_by_api_key_hash, hash_api_key(kept)) is not None
+    with pytest.raises(UnknownApiKey, match="'" + one.id + "'"):
+        store.revoke_api_key(one.id)
+    with pytest.raises(UnknownApiKey) as refused:
+        store.revoke_api_key(by_key)
+    assert by_key not in str(refused.value)  # a key is a secret: never echoed
+
+
+def test_a_keys_last_use_is_recorded_to_the_minute(store: Store) -> None:
+    store.add_user("bob")
+    key = store.add_api_key("bob")
+    found = anyio.run(store.api_key_user, hash_api_key(key))
+    assert found is not None and found[0].name == "bob" and found[1] is None
+    anyio.run(store.record_api_key_use, hash_api_key(key), "2026-11-24T10:00Z")
+    found = anyio.run(store.api_key_user, hash_api_key(key))
+    assert found is not None and found[1] == "2026-11-24T10:00Z"
+    assert [k.last_used_at for k in store.list_api_keys()] == ["2026-11-24T10:00Z"]
+    anyio.run(store.record_api_key_use, hash_api_key("ak_gone"), "2026-11-24T10:01Z")  # no error
+    assert anyio.run(store.api_key_user, hash_api_key("ak_gone")) is None

@@ -12,6 +12,7 @@ import anyio
 import psycopg
 import pytest
 
+from gateway.apikeys import hash_api_key
 from gateway.store import StoreUnavailable, open_store
 from gateway.store.base import SessionRecord
 from gateway.store.pg_migrations import PG_MIGRATIONS
@@ -69,6 +70,26 @@ def test_a_newer_schema_is_refused(pg_url: str) -> None:
         conn.execute("UPDATE evo_gateway_schema SET version = %s", (len(PG_MIGRATIONS) + 1,))
     with pytest.raises(StoreUnavailable, match="schema version"):
         PostgresStore(pg_url)
+
+
+def test_keys_made_before_key_ids_get_one_and_keep_working(pg_url: str) -> None:
+    # A database at schema version 1 (before API keys had ids, labels and last use), with one key.
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("CREATE TABLE evo_gateway_schema (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO evo_gateway_schema (version) VALUES (1)")
+        conn.execute(PG_MIGRATIONS[0].encode())
+        conn.execute("INSERT INTO users (id, name, created_at) VALUES ('u1', 'bob', %s)", (NOW,))
+        conn.execute(
+            "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (%s, 'u1', %s)", (hash_api_key("ak_old"), NOW)
+        )
+    store = PostgresStore(pg_url)
+    try:
+        (old,) = store.list_api_keys()
+        assert (old.id, old.user_name, old.label, old.created_at) == (hash_api_key("ak_old")[:32], "bob", None, NOW)
+        assert anyio.run(store.user_by_api_key_hash, hash_api_key("ak_old")) is not None
+        assert store.revoke_api_key(old.id) == old
+    finally:
+        store.close()
 
 
 def test_secrets_are_stored_as_digests_and_queries_select_record_fields_in_order(pg_url: str) -> None:

@@ -198,3 +198,22 @@ def test_sessions_made_before_versions_existed_start_at_version_1(db_path: str) 
         assert patched is not None and patched.version == 2
     finally:
         store.close()
+
+
+def test_keys_made_before_key_ids_get_one_and_keep_working(db_path: str) -> None:
+    # A file at schema version 1 (before API keys had ids, labels and last use), with one key.
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("INSERT INTO users (id, name, created_at) VALUES ('u1', 'bob', ?)", (NOW,))
+        conn.execute(
+            "INSERT INTO api_keys (key_hash, user_id, created_at) VALUES (?, 'u1', ?)", (hash_api_key("ak_old"), NOW)
+        )
+        conn.execute("PRAGMA user_version = 1")
+    store = SqliteStore(db_path)
+    try:
+        (old,) = store.list_api_keys()
+        assert (old.id, old.user_name, old.label, old.created_at) == (hash_api_key("ak_old")[:32], "bob", None, NOW)
+        assert anyio.run(store.user_by_api_key_hash, hash_api_key("ak_old")) is not None
+        assert store.revoke_api_key(old.id) == old
+    finally:
+        store.close()
