@@ -187,8 +187,8 @@ class Endpoint:
             # ExecuteOneWay does when no IMessageFactory is registered.
             if result is None:
                 return responder.no_content(cookies=ctx.set_cookies)
-            ResponseBudget(limits.max_response_bytes).spend(result)
             watch.check()  # the client may have left while the store answered: encode for nobody?
+            ResponseBudget(limits.max_response_bytes).spend(result)
             return responder.body(result, cookies=ctx.set_cookies, declared_type=operation.response_type)
 
     async def _identify(self, credentials: Credentials) -> Caller | None:

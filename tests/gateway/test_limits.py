@@ -106,7 +106,7 @@ def test_an_answer_over_the_byte_limit_is_400_and_a_batch_stops_where_it_crossed
 ) -> None:
     new = {"accountId": world.account_id, "purpose": "p"}
     made = [small_answers.post("/ai/sessions", json=new, headers=world.admin).json() for _ in range(3)]
-    # Each answer holds about 150 characters of strings (ids, dates, names): one fits in 200, two do not.
+    # Each answer holds about 195 characters of strings (ids, dates, names): one fits in 200, two do not.
     r = small_answers.get(f"/ai/sessions?all=true&format={fmt}", headers=world.admin)
     assert r.status_code == 400 and "ResponseTooLarge" in r.text
     gets = encode(fmt, [GetAISession(session_id=s["id"]) for s in made])
