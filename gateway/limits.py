@@ -42,7 +42,7 @@ class RequestLimits:
     #: The characters of every string in one answer (a lower bound on its encoded size).
     max_response_bytes: int = 64 * 1024 * 1024
     #: The request body of a caller not (yet) authenticated: a sign-in.
-    max_anonymous_body_bytes: int = 64 * 1024
+    max_anonymous_body_bytes: int = 8 * 1024
 
 
 class BatchTooLarge(ServiceError):
