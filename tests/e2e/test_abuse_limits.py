@@ -214,3 +214,46 @@ def test_each_limit_follows_its_flag_or_variable(tmp_path: Path) -> None:
             body = b'{"userName":"admin","password":"' + b"x" * 200 + b'"}'
             r = c.post("/auth/credentials", content=body, headers={"Content-Type": "application/json"})
             assert r.status_code == 413
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS line")
+
+
+def test_the_amplification_run_leaves_rss_within_twice_its_warm_size(tmp_path: Path) -> None:
+    """The batch that made 5 GB: 5,000 GETs of a session whose purpose is 1 MB (stored under a raised
+    string limit, as sessions from before the limit are). Refused before it runs; 1,000 of them stop
+    at the answer limit; afterwards the process is back within twice its warm size."""
+    for gw in _seeded(tmp_path, "--max-string-length", "1100000"):
+        pid = gw.served.process.pid
+        with gw.client() as c:
+            made = c.post("/ai/sessions", json={"accountId": gw.account_id, "purpose": "w"}, headers=gw.admin).json()
+            for fmt in FORMATS:  # warm: every codec, the batch path, a sign-in
+                assert c.get(f"/ai/sessions?all=true&format={fmt}", headers=gw.admin).status_code == 200
+                gets = encode(fmt, [GetAISession(session_id=made["id"])] * 10)
+                assert c.post(f"/{fmt}/reply/GetAISession[]", content=gets, headers=gw.admin).status_code == 200
+            assert (
+                c.post("/auth/credentials", json={"userName": "admin", "password": ADMIN_PASSWORD}).status_code == 200
+            )
+            warm = rss_mb(pid)
+
+            big = c.post(
+                "/ai/sessions", json={"accountId": gw.account_id, "purpose": "x" * 1_000_000}, headers=gw.admin
+            )
+            assert big.status_code == 200
+            big_id = big.json()["id"]
+            for fmt in FORMATS:
+                five_thousand = encode(fmt, [GetAISession(session_id=big_id)] * 5000)
+                r = c.post(f"/{fmt}/reply/GetAISession[]", content=five_thousand, headers=gw.admin)
+                assert r.status_code == 400 and error_code(fmt, r) == "BatchTooLarge"
+                thousand = encode(fmt, [GetAISession(session_id=big_id)] * 1000)
+                r = c.post(f"/{fmt}/reply/GetAISession[]", content=thousand, headers=gw.admin)
+                assert r.status_code == 400 and error_code(fmt, r) == "ResponseTooLarge"
+                # 64 MiB of strings hold 67 answers of ~1,000,200 characters; the 68th crosses it.
+                assert r.headers["x-autobatch-completed"] == "67"
+            time.sleep(1)
+            after = rss_mb(pid)
+        assert after < 2 * warm, (warm, after)
