@@ -22,7 +22,7 @@ from .binding import bind_request, serialization_error
 from .body import is_form, read_body, read_form
 from .caller import Caller
 from .context import CallContext
-from .disconnect import watch_disconnect
+from .disconnect import Unwatched, watch_disconnect
 from .errors import AuthRequired, NotAcceptable, RoleRequired, ServiceError
 from .limits import BatchTooLarge, RequestLimits, ResponseBudget, check_strings
 from .negotiation import NegotiationInput, Negotiator, negotiate
@@ -181,7 +181,8 @@ class Endpoint:
         )
         check_strings(dto, limits.max_string_length)
         check_verb(match, exchange.verb)
-        async with watch_disconnect(request.request.receive) as watch:
+        watching = watch_disconnect(request.request.receive) if operation.costly else Unwatched()
+        async with watching as watch:
             result = await operation.handler(self._services, dto, ctx)
             # A oneway without a message queue runs in-process and answers like a reply, as ServiceStack's
             # ExecuteOneWay does when no IMessageFactory is registered.

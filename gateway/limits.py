@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from msgspec.structs import astuple
 
 from .dtos import ResponseError
 from .errors import ServiceError
@@ -80,26 +80,49 @@ def dotnet_member_name(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, msgspec.Struct):
-        for name in value.__struct_fields__:
-            yield from _strings(getattr(value, name))
+# Both walks dispatch on the exact type first: they run over every answer, and a page of 1,000
+# sessions is 8,000 strings (about 1 ms, against 0.4 ms to encode it as JSON).
+
+
+def string_size(value: Any) -> int:
+    """The characters of every string in `value`: no format encodes it in fewer bytes."""
+    kind = type(value)
+    if kind is str:
+        return len(value)
+    if kind is list or kind is tuple:
+        return sum([string_size(item) for item in value])
+    if isinstance(value, msgspec.Struct):
+        total = 0
+        for member in astuple(value):
+            if type(member) is str:
+                total += len(member)
+            elif member is not None:
+                total += string_size(member)
+        return total
+    if kind is dict:
+        return sum([string_size(k) + string_size(v) for k, v in value.items()])
+    return 0
+
+
+def _longest(value: Any) -> int:
+    """The length of the longest string in `value`."""
+    kind = type(value)
+    if kind is str:
+        return len(value)
+    if kind is list or kind is tuple:
+        return max([_longest(item) for item in value], default=0)
+    if isinstance(value, msgspec.Struct):
+        return max([_longest(member) for member in astuple(value)], default=0)
+    if kind is dict:
+        return max([max(_longest(k), _longest(v)) for k, v in value.items()], default=0)
+    return 0
 
 
 def check_strings(dto: msgspec.Struct, max_length: int) -> None:
     """StringTooLong when any string in a top-level member of `dto` is longer than `max_length`."""
     errors: list[ResponseError] = []
     for name in dto.__struct_fields__:
-        longest = max((len(s) for s in _strings(getattr(dto, name))), default=0)
+        longest = _longest(getattr(dto, name))
         if longest > max_length:
             member = dotnet_member_name(name)
             message = (
@@ -108,11 +131,6 @@ def check_strings(dto: msgspec.Struct, max_length: int) -> None:
             errors.append(ResponseError(error_code="MaximumLength", field_name=member, message=message))
     if errors:
         raise StringTooLong(errors)
-
-
-def string_size(value: Any) -> int:
-    """The characters of every string in `value`: no format encodes it in fewer bytes."""
-    return sum(len(s) for s in _strings(value))
 
 
 class ResponseBudget:

@@ -66,6 +66,9 @@ class Operation:
     #: a 400). Evo Voice declares none of them `[ApiMember(IsRequired=true)]`, so the metadata pages
     #: and generated DTOs keep showing them optional; the OpenAPI document marks them required.
     required: tuple[str, ...] = ()
+    #: Its work grows with the data (a list): the endpoint abandons it when the client disconnects.
+    #: Single-row operations finish sooner than the watch would cost; batches are always watched.
+    costly: bool = False
 
     @property
     def response_name(self) -> str | None:
@@ -128,6 +131,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=ListAISessions,
         response_type=ListResponse[AISessionInfo],
         handler=_list,
+        costly=True,
     ),
     Operation(
         name="GetAISession",
