@@ -149,15 +149,16 @@ class Endpoint:
         operation = match.operation
         caller = exchange.caller if identified else await self._identify(credentials)
         exchange.caller = caller
+        # Read once the caller is known, so an anonymous body is held to the anonymous limit before
+        # any of it is decoded. (Read even when the answer will be 401: a client that broke its
+        # body off is seen leaving here, rather than answered on a connection already closing.)
+        body = exchange.body if exchange.body is not None else await read_body(request, self._body_limit(caller))
         if operation.requires_auth:
             if caller is None:
                 raise AuthRequired()
             role = operation.required_role
             if role is not None and not caller.has_role(role):
                 raise RoleRequired(role)
-        # Read only now, so an anonymous body is bounded by the anonymous limit before any of it is
-        # decoded (and one for an operation it may not call is never read at all).
-        body = exchange.body if exchange.body is not None else await read_body(request, self._body_limit(caller))
         ctx = CallContext(caller, login_id=credentials.login_id, verb=exchange.verb, client=credentials.client)
 
         limits = self._limits
@@ -188,7 +189,7 @@ class Endpoint:
             # ExecuteOneWay does when no IMessageFactory is registered.
             if result is None:
                 return responder.no_content(cookies=ctx.set_cookies)
-            watch.check()  # the client may have left while the store answered: encode for nobody?
+            watch.check()  # the client may have left while the store answered: encode nothing for nobody
             ResponseBudget(limits.max_response_bytes).spend(result)
             return responder.body(result, cookies=ctx.set_cookies, declared_type=operation.response_type)
 

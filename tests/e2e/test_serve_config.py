@@ -50,16 +50,15 @@ def test_a_bad_variable_is_one_line_and_exit_2(tmp_path: Path, variable: str, va
 
 def test_the_environment_configures_and_a_flag_beats_it(tmp_path: Path) -> None:
     db = db_in(tmp_path)
-    # An authenticated caller: an anonymous one is refused (401) before its body is read.
-    key = {"X-Api-Key": seed(db)}
+    seed(db)
     # EVO_GATEWAY_PORT names a port nobody listens on; the --port flag (serve_command's) wins.
     env = {"EVO_GATEWAY_PORT": str(free_port()), "EVO_GATEWAY_METRICS": "false", "EVO_GATEWAY_MAX_BODY_BYTES": "10"}
     with serving(tmp_path, db, "--max-body-bytes", "20", env=env) as served:
         assert httpx.get(f"{served.base_url}/metrics").status_code == 404  # off from the environment
         body = b'{"purpose":"' + b"x" * 10 + b'"}'  # 24 bytes: over both limits
         small = b'{"a":"xxxxx"}'  # 13 bytes: over the variable's 10, under the flag's 20
-        assert httpx.post(f"{served.base_url}/ai/sessions", content=body, headers=key).status_code == 413
-        assert httpx.post(f"{served.base_url}/ai/sessions", content=small, headers=key).status_code != 413
+        assert httpx.post(f"{served.base_url}/ai/sessions", content=body).status_code == 413
+        assert httpx.post(f"{served.base_url}/ai/sessions", content=small).status_code != 413
 
 
 def test_a_taken_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
