@@ -138,6 +138,7 @@ def create_app(
         auth=auth,
         services=Services(sessions=SessionService(active_store), auth=auth),
         max_body_bytes=settings.max_body_bytes,
+        limits=settings.request_limits,
     )
 
     @asynccontextmanager

@@ -19,6 +19,7 @@ from wirecodecs import DecodeError, default_registry
 from . import __version__
 from .admin import ADMIN_COMMANDS, AdminError, add_admin_commands, run_admin
 from .config import DEFAULT_DB_URL, Settings
+from .limits import RequestLimits
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
 from .store import StoreError, open_store, sqlite_path
 from .throttle import AuthLimits
@@ -111,6 +112,12 @@ def _serve(args: argparse.Namespace) -> None:
             user_failures=args.auth_user_failures,
             address_failures=args.auth_address_failures,
             window_seconds=args.auth_window_seconds,
+        ),
+        request_limits=RequestLimits(
+            max_batch_requests=args.max_batch_requests,
+            max_string_length=args.max_string_length,
+            max_response_bytes=args.max_response_bytes,
+            max_anonymous_body_bytes=args.max_anonymous_body_bytes,
         ),
     )
     options = ServeOptions(

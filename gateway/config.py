@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .limits import RequestLimits
 from .throttle import AuthLimits
 
 __all__ = ["DEFAULT_DB_URL", "Settings"]
@@ -37,3 +38,5 @@ class Settings:
     metrics: bool = True
     #: Sign-in throttling and the bound on concurrent password checks (docs/security.md).
     auth_limits: AuthLimits = field(default_factory=AuthLimits)
+    #: Batch size, string length, answer size and the anonymous body limit (docs/security.md).
+    request_limits: RequestLimits = field(default_factory=RequestLimits)

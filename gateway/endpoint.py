@@ -22,7 +22,9 @@ from .binding import bind_request, serialization_error
 from .body import is_form, read_body, read_form
 from .caller import Caller
 from .context import CallContext
+from .disconnect import Unwatched, watch_disconnect
 from .errors import ArgumentError, AuthRequired, NotAcceptable, RoleRequired, ServiceError
+from .limits import BatchTooLarge, RequestLimits, ResponseBudget, check_strings
 from .negotiation import NegotiationInput, Negotiator, negotiate
 from .operations import Operation, Services
 from .request import ParsedRequest, lookup_param
@@ -86,6 +88,7 @@ class Endpoint:
         auth: AuthService,
         services: Services,
         max_body_bytes: int,
+        limits: RequestLimits | None = None,
     ) -> None:
         self._router = router
         self._formats = frozenset(registry.formats())
@@ -96,12 +99,13 @@ class Endpoint:
         self._auth = auth
         self._services = services
         self._max_body = max_body_bytes
+        self._limits = limits or RequestLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             response = await self.handle(Request(scope, receive))
-        except ClientDisconnect:  # the client left mid-body: there is nobody to answer
-            log.info("client disconnected before its request body ended: %s", scope.get("path"))
+        except ClientDisconnect:  # the client left: there is nobody to answer
+            log.info("client disconnected before its answer: %s", scope.get("path"))
             return
         await response(scope, receive, send)
 
@@ -111,6 +115,10 @@ class Endpoint:
         try:
             response = await self._run(exchange)
         except ClientDisconnect:
+            record = request_record(request.scope)
+            if record is not None:
+                exchange.error_code = "ClientDisconnected"
+                exchange.fill(record)
             raise
         except Exception as exc:
             exchange.responder = self._error_responder(exchange)
@@ -123,20 +131,28 @@ class Endpoint:
 
     async def _run(self, exchange: _Exchange) -> Response:
         request = exchange.request
+        credentials = Credentials(request.headers, request.cookies, client=request.client)
+        identified = False
         if is_form(request.content_type):
             # A form may carry the verb, so it is read before routing (a form too large for the
-            # limit is refused before its path is looked at).
-            exchange.body = await read_body(request, self._max_body)
+            # limit is refused before its path is looked at), and so its caller is known first:
+            # an anonymous form is held to the anonymous limit before it is parsed.
+            exchange.caller = await self._identify(credentials)
+            identified = True
+            exchange.body = await read_body(request, self._body_limit(exchange.caller))
             exchange.form = await read_form(request, exchange.body)
             exchange.verb = _effective_verb(request, exchange.form)
         match = exchange.match = self._router.match(exchange.verb, exchange.info.path)
         codecs = negotiate(self._negotiator, self._negotiation_input(exchange))
         responder = exchange.responder = self._responder(exchange, codecs.response)
-        body = exchange.body if exchange.body is not None else await read_body(request, self._max_body)
 
         operation = match.operation
-        credentials = Credentials(request.headers, request.cookies, client=request.client)
-        caller = exchange.caller = await self._auth.identify(credentials) if credentials.present else None
+        caller = exchange.caller if identified else await self._identify(credentials)
+        exchange.caller = caller
+        # Read once the caller is known, so an anonymous body is held to the anonymous limit before
+        # any of it is decoded. (Read even when the answer will be 401: a client that broke its
+        # body off is seen leaving here, rather than answered on a connection already closing.)
+        body = exchange.body if exchange.body is not None else await read_body(request, self._body_limit(caller))
         if operation.requires_auth:
             if caller is None:
                 raise AuthRequired()
@@ -145,11 +161,16 @@ class Endpoint:
                 raise RoleRequired(role)
         ctx = CallContext(caller, login_id=credentials.login_id, verb=exchange.verb, client=credentials.client)
 
+        limits = self._limits
         if match.batch:
             _refuse_batch_preconditions(request)
             requests = _decode_batch(operation, codecs.request, body)
+            if len(requests) > limits.max_batch_requests:
+                raise BatchTooLarge(len(requests), limits.max_batch_requests)
+            for dto in requests:
+                check_strings(dto, limits.max_string_length)
             check_verb(match, exchange.verb)
-            return await self._run_batch(operation, requests, responder, ctx)
+            return await self._run_batch(operation, requests, responder, ctx, request)
         dto = bind_request(
             operation.request_type,
             custom_route=match.kind is RouteKind.CUSTOM,
@@ -160,33 +181,51 @@ class Endpoint:
             query=request.query,
             form=exchange.form,
         )
+        check_strings(dto, limits.max_string_length)
         check_verb(match, exchange.verb)
         ctx.if_match = request.headers.get("if-match")
         ctx.if_none_match = request.headers.get("if-none-match")
-        result = await operation.handler(self._services, dto, ctx)
-        if ctx.not_modified:
-            return responder.not_modified(headers=ctx.response_headers)
-        # A oneway without a message queue runs in-process and answers like a reply, as ServiceStack's
-        # ExecuteOneWay does when no IMessageFactory is registered.
-        if result is None:
-            return responder.no_content(headers=ctx.response_headers, cookies=ctx.set_cookies)
-        return responder.body(
-            result, headers=ctx.response_headers, cookies=ctx.set_cookies, declared_type=operation.response_type
-        )
+        watching = watch_disconnect(request.request.receive) if operation.costly else Unwatched()
+        async with watching as watch:
+            result = await operation.handler(self._services, dto, ctx)
+            if ctx.not_modified:
+                return responder.not_modified(headers=ctx.response_headers)
+            # A oneway without a message queue runs in-process and answers like a reply, as ServiceStack's
+            # ExecuteOneWay does when no IMessageFactory is registered.
+            if result is None:
+                return responder.no_content(headers=ctx.response_headers, cookies=ctx.set_cookies)
+            watch.check()  # the client may have left while the store answered: encode nothing for nobody
+            ResponseBudget(limits.max_response_bytes).spend(result)
+            return responder.body(
+                result, headers=ctx.response_headers, cookies=ctx.set_cookies, declared_type=operation.response_type
+            )
+
+    async def _identify(self, credentials: Credentials) -> Caller | None:
+        return await self._auth.identify(credentials) if credentials.present else None
+
+    def _body_limit(self, caller: Caller | None) -> int:
+        """The general limit for an authenticated caller; far less for anyone else (a sign-in)."""
+        return self._max_body if caller is not None else min(self._max_body, self._limits.max_anonymous_body_bytes)
 
     async def _run_batch(
-        self, operation: Operation, requests: list[Any], responder: Responder, ctx: CallContext
+        self, operation: Operation, requests: list[Any], responder: Responder, ctx: CallContext, request: ParsedRequest
     ) -> Response:
         results: list[Any] = []
-        for index, dto in enumerate(requests):
-            try:
-                results.append(await operation.handler(self._services, dto, ctx))
-            except ServiceError as exc:
-                exc.meta = {**(exc.meta or {}), "AutoBatchIndex": str(index)}
-                exc.headers["X-AutoBatch-Completed"] = str(index)
-                raise
-        headers = {"X-AutoBatch-Completed": str(len(results))}
-        return responder.body(results, headers=headers, declared_type=GenericAlias(list, (operation.response_type,)))
+        budget = ResponseBudget(self._limits.max_response_bytes)
+        async with watch_disconnect(request.request.receive) as watch:
+            for index, dto in enumerate(requests):
+                try:
+                    result = await operation.handler(self._services, dto, ctx)
+                    budget.spend(result)
+                except ServiceError as exc:
+                    exc.meta = {**(exc.meta or {}), "AutoBatchIndex": str(index)}
+                    exc.headers["X-AutoBatch-Completed"] = str(index)
+                    raise
+                results.append(result)
+            watch.check()
+            headers = {"X-AutoBatch-Completed": str(len(results))}
+            declared = GenericAlias(list, (operation.response_type,))
+            return responder.body(results, headers=headers, declared_type=declared)
 
     def _negotiation_input(self, exchange: _Exchange) -> NegotiationInput:
         request, info, match = exchange.request, exchange.info, exchange.match

@@ -70,6 +70,9 @@ class Operation:
     #: The conditional request header the operation honours (`If-None-Match` → 304, `If-Match` →
     #: 412; gateway/preconditions.py), for the OpenAPI document.
     precondition: str | None = None
+    #: Its work grows with the data (a list): the endpoint abandons it when the client disconnects.
+    #: Single-row operations finish sooner than the watch would cost; batches are always watched.
+    costly: bool = False
 
     @property
     def response_name(self) -> str | None:
@@ -143,6 +146,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=ListAISessions,
         response_type=ListResponse[AISessionInfo],
         handler=_list,
+        costly=True,
     ),
     Operation(
         name="GetAISession",

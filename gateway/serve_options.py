@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings
+from .limits import RequestLimits
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
 from .throttle import AuthLimits
@@ -207,6 +208,34 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         "how long a verified API key or Basic credential is remembered: the longest a revoked key still works",
         seconds(30),
         metavar="SECONDS",
+    ),
+    ServeOption(
+        "--max-batch-requests",
+        RequestLimits.max_batch_requests,
+        "requests in one auto-batch; more get 400 BatchTooLarge before any runs",
+        bounded_int(1, 1_000_000),
+        metavar="N",
+    ),
+    ServeOption(
+        "--max-string-length",
+        RequestLimits.max_string_length,
+        "characters in one string member of a request; longer get 400 MaximumLength",
+        bounded_int(1, 2**31 - 1),
+        metavar="N",
+    ),
+    ServeOption(
+        "--max-response-bytes",
+        RequestLimits.max_response_bytes,
+        "the string characters of one answer; more get 400 ResponseTooLarge",
+        bounded_int(1, 2**40),
+        metavar="BYTES",
+    ),
+    ServeOption(
+        "--max-anonymous-body-bytes",
+        RequestLimits.max_anonymous_body_bytes,
+        "request bodies without valid credentials (sign-ins) larger than this get 413",
+        bounded_int(1, 2**31 - 1),
+        metavar="BYTES",
     ),
     ServeOption(
         "--limit-concurrency",

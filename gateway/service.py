@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple, NoReturn
 
+import anyio
+
 from .caller import Caller
 from .clock import utc_now_iso
 from .dtos import (
@@ -27,6 +29,10 @@ __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "Versioned", 
 DEFAULT_PAGE_SIZE = 100
 #: The largest page one request may ask for (ask for `all` to get everything).
 MAX_PAGE_SIZE = 1000
+#: Reads of more than a page (`all`) running at once; the rest wait. Each holds a worker thread and
+#: the GIL for most of its run: dozens at once starve the event loop, and a waiting read whose
+#: client leaves is cancelled before it starts.
+LARGE_READS = 2
 
 
 def to_info(record: SessionRecord) -> AISessionInfo:
@@ -63,6 +69,7 @@ class SessionService:
     def __init__(self, store: SessionStore, *, now: Callable[[], str] = utc_now_iso) -> None:
         self._store = store
         self._now = now
+        self._large_reads: anyio.Semaphore | None = None
 
     async def new(self, request: NewAISession, caller: Caller) -> AISessionInfo:
         return (await self.new_versioned(request, caller)).info
@@ -133,7 +140,13 @@ class SessionService:
             limit=None if request.all else per_page,
             count_total=not request.simplified_paging,
         )
-        page = await self._store.list_sessions(query)
+        if query.limit is None:
+            if self._large_reads is None:  # made on first use: it belongs to the running event loop
+                self._large_reads = anyio.Semaphore(LARGE_READS)
+            async with self._large_reads:
+                page = await self._store.list_sessions(query)
+        else:
+            page = await self._store.list_sessions(query)
         response: ListResponse[AISessionInfo] = ListResponse(
             items=[to_info(r) for r in page.items], has_more_pages=page.has_more
         )

@@ -123,7 +123,8 @@ def test_the_body_limit_is_1_mib_unless_configured(tmp_path: Path, serve_args: t
         prefix = f'{{"accountId":"{account_id}","purpose":"'.encode()
 
         def body(size: int) -> bytes:
-            return prefix + b"x" * (size - len(prefix) - 2) + b'"}'
+            # Padded with white space: a purpose of that size would meet the string limit first.
+            return prefix + b'x"}' + b" " * (size - len(prefix) - 3)
 
         fits = httpx.post(f"{base}/ai/sessions", content=body(limit), headers=auth, timeout=30)
         assert fits.status_code == 200

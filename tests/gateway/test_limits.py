@@ -1,0 +1,175 @@
+"""The request limits (gateway.limits) through the app, in every format: auto-batch size, string
+length (pinned byte for byte in fixtures/http/{fmt}/MaximumLength.response.{fmt}), answer size, and
+the anonymous body limit, which refuses a sign-in body before anything decodes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from wirecodecs import default_registry
+
+from gateway import endpoint
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.dtos import GetAISession, NewAISession
+from gateway.limits import RequestLimits, StringTooLong, check_strings, dotnet_member_name, string_size
+
+from .conftest import World, sql
+
+FORMATS = ("json", "jsv", "xml", "csv")
+MEDIA_TYPES = {"json": "application/json", "jsv": "application/jsv", "xml": "application/xml", "csv": "text/csv"}
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http"
+REGISTRY = default_registry()
+
+LIMITS = RequestLimits(max_batch_requests=5, max_string_length=40, max_anonymous_body_bytes=300)
+
+
+def _client(world: World, limits: RequestLimits) -> Iterator[TestClient]:
+    app = create_app(Settings(db_url=world.db_url, request_limits=limits), store=world.store)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def limited(world: World) -> Iterator[TestClient]:
+    yield from _client(world, LIMITS)
+
+
+@pytest.fixture
+def small_answers(world: World) -> Iterator[TestClient]:
+    yield from _client(world, RequestLimits(max_response_bytes=200))
+
+
+def encode(fmt: str, value: object) -> bytes:
+    codec = REGISTRY.by_format(fmt)
+    assert codec is not None
+    return codec.encode(value)
+
+
+def sessions(world: World) -> int:
+    return int(sql(world, "SELECT COUNT(*) FROM ai_sessions")[0][0])  # type: ignore[call-overload]
+
+
+def test_member_names_and_string_sizes() -> None:
+    assert dotnet_member_name("account_id") == "AccountId"
+    assert string_size(GetAISession(session_id="abc")) == 3
+    assert string_size([NewAISession(account_id="ab", purpose="cde"), {"k": "vw"}]) == 8
+    check_strings(NewAISession(purpose="x" * 10), 10)
+    with pytest.raises(StringTooLong, match=r"'Purpose' must be 10 characters or fewer\. You entered 11"):
+        check_strings(NewAISession(purpose="x" * 11), 10)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_batch_over_the_limit_is_400_before_any_request_runs(limited: TestClient, world: World, fmt: str) -> None:
+    body = encode(fmt, [NewAISession(account_id=world.account_id, purpose=f"p{i}") for i in range(6)])
+    r = limited.post(f"/{fmt}/reply/NewAISession[]", content=body, headers=world.admin)
+    assert r.status_code == 400, r.text
+    assert "BatchTooLarge" in r.text and "at most 5 requests; this one holds 6" in r.text
+    assert r.headers["content-type"].startswith(MEDIA_TYPES[fmt])
+    assert sessions(world) == 0
+    # At the limit the batch runs.
+    five = encode(fmt, [NewAISession(account_id=world.account_id, purpose=f"p{i}") for i in range(5)])
+    ok = limited.post(f"/{fmt}/reply/NewAISession[]", content=five, headers=world.admin)
+    assert ok.status_code == 200 and ok.headers["x-autobatch-completed"] == "5"
+    assert sessions(world) == 5
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_string_over_the_limit_is_a_maximum_length_field_error(limited: TestClient, world: World, fmt: str) -> None:
+    body = encode(fmt, NewAISession(account_id=world.account_id, purpose="x" * 41))
+    headers = {**world.admin, "Content-Type": MEDIA_TYPES[fmt], "Accept": MEDIA_TYPES[fmt]}
+    r = limited.post("/ai/sessions", content=body, headers=headers)
+    assert r.status_code == 400
+    assert r.content == (FIXTURES / fmt / f"MaximumLength.response.{fmt}").read_bytes()
+    assert sessions(world) == 0
+    ten = encode(fmt, NewAISession(account_id=world.account_id, purpose="x" * 40))
+    assert limited.post("/ai/sessions", content=ten, headers=headers).status_code == 200
+
+
+def test_query_values_and_batch_items_are_held_to_the_string_limit(limited: TestClient, world: World) -> None:
+    r = limited.get(f"/ai/sessions?specificIds={'y' * 41}", headers=world.admin)
+    assert r.status_code == 400
+    assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "SpecificIds"
+    batch = [NewAISession(account_id=world.account_id, purpose="x"), NewAISession(purpose="z" * 41)]
+    r = limited.post("/json/reply/NewAISession[]", content=encode("json", batch), headers=world.admin)
+    assert r.status_code == 400 and r.json()["responseStatus"]["errorCode"] == "MaximumLength"
+    assert sessions(world) == 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_answer_over_the_byte_limit_is_400_and_a_batch_stops_where_it_crossed(
+    small_answers: TestClient, world: World, fmt: str
+) -> None:
+    new = {"accountId": world.account_id, "purpose": "p"}
+    made = [small_answers.post("/ai/sessions", json=new, headers=world.admin).json() for _ in range(3)]
+    # Each answer holds about 195 characters of strings (ids, dates, names): one fits in 200, two do not.
+    r = small_answers.get(f"/ai/sessions?all=true&format={fmt}", headers=world.admin)
+    assert r.status_code == 400 and "ResponseTooLarge" in r.text
+    gets = encode(fmt, [GetAISession(session_id=s["id"]) for s in made])
+    r = small_answers.post(f"/{fmt}/reply/GetAISession[]", content=gets, headers=world.admin)
+    assert r.status_code == 400 and "ResponseTooLarge" in r.text
+    assert r.headers["x-autobatch-completed"] == "1"
+    one = small_answers.get(f"/ai/sessions/{made[0]['id']}?format={fmt}", headers=world.admin)
+    assert one.status_code == 200
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every body decode (each codec's `decode`) and every form parse, by name."""
+    calls: list[str] = []
+    for fmt in FORMATS:
+        cls = type(REGISTRY.by_format(fmt))
+        original = cls.decode
+
+        def decode(self: Any, *args: Any, _original: Callable[..., Any] = original, _fmt: str = fmt) -> Any:
+            calls.append(_fmt)
+            return _original(self, *args)
+
+        monkeypatch.setattr(cls, "decode", decode)
+    original_form = endpoint.read_form
+
+    async def read_form(*args: Any) -> Any:
+        calls.append("form")
+        return await original_form(*args)
+
+    monkeypatch.setattr(endpoint, "read_form", read_form)
+    return calls
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "form"])
+def test_an_anonymous_body_over_its_limit_is_413_and_never_decoded(
+    limited: TestClient, world: World, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_calls(monkeypatch)
+    if fmt == "form":
+        content_type, body = "application/x-www-form-urlencoded", b"&".join(b"f%d=1" % i for i in range(200))
+    else:
+        content_type = MEDIA_TYPES[fmt]
+        body = {
+            "json": b'{"userName":"admin","password":"' + b"x" * 300 + b'"}',
+            "jsv": b"{" + b",".join(b"k%d:1" % i for i in range(100)) + b"}",
+            "xml": b"<Authenticate>" + b"<A/>" * 100 + b"</Authenticate>",
+            "csv": b",".join(b"c%d" % i for i in range(100)) + b"\r\n",
+        }[fmt]
+    assert len(body) > LIMITS.max_anonymous_body_bytes
+    r = limited.post("/auth/credentials", content=body, headers={"Content-Type": content_type})
+    assert r.status_code == 413, r.text
+    assert "RequestEntityTooLarge" in r.text
+    assert calls == []
+    # A caller with an API key is held to the general limit: the same body is decoded.
+    limited.post("/auth/credentials", content=body, headers={"Content-Type": content_type, **world.admin})
+    assert calls == [fmt]
+
+
+def test_bogus_credentials_do_not_lift_the_anonymous_limit(
+    limited: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_calls(monkeypatch)
+    body = b'{"userName":"admin","password":"' + b"x" * 300 + b'"}'
+    for fake in ({"Authorization": "Bearer nope"}, {"X-Api-Key": "nope"}):
+        r = limited.post("/auth/credentials", content=body, headers={"Content-Type": "application/json", **fake})
+        assert r.status_code == 413
+    assert calls == []
