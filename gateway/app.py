@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wirecodecs import CodecRegistry, default_registry
 
 from .auth import AuthService
 from .config import Settings
 from .endpoint import Endpoint
+from .http.cors import Cors, CorsPolicy
 from .metadata.routes import metadata_routes
 from .negotiation import make_negotiator
 from .operations import OPERATIONS, Services
@@ -48,6 +49,7 @@ class GatewayApp:
         access_log: AccessLog | None = None,
         metrics: Metrics | None = None,
         log_probes: bool = False,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self.pages = pages
         self.endpoint = endpoint
@@ -57,9 +59,12 @@ class GatewayApp:
         self.store = store
         self.probes = Probes(store)
         self.metrics = metrics
+        app: ASGIApp = self._dispatch
+        if cors is not None:
+            app = Cors(app, cors)
         #: Every HTTP request passes the observer (request id, access log, metrics) first.
         self._observed = Observer(
-            self._dispatch, access_log=access_log or AccessLog("off"), metrics=metrics, log_probes=log_probes
+            app, access_log=access_log or AccessLog("off"), metrics=metrics, log_probes=log_probes
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -155,4 +160,5 @@ def create_app(
         access_log=AccessLog(settings.access_log),
         metrics=enable_metrics() if settings.metrics else None,
         log_probes=settings.access_log_probes,
+        cors=settings.cors,
     )

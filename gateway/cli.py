@@ -17,6 +17,7 @@ from wirecodecs import DecodeError, default_registry
 
 from . import __version__
 from .config import DEFAULT_DB_URL, Settings
+from .http.cors import CorsPolicy
 from .passwords import hash_password
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
 from .store import StoreError, open_store, sqlite_path
@@ -131,6 +132,16 @@ def _serve(args: argparse.Namespace) -> None:
     from .serving.listen import ListenError, listen
     from .serving.server import ServeOptions, run_single, run_workers
 
+    cors = None
+    if args.cors_origin:
+        try:
+            cors = CorsPolicy(
+                tuple(args.cors_origin),
+                allow_credentials=args.cors_credentials,
+                allowed_headers=args.cors_allow_headers,
+            )
+        except ValueError as exc:
+            raise CommandError(f"--cors-origin: {exc}") from None
     settings = Settings(
         db_url=args.db,
         max_body_bytes=args.max_body_bytes,
@@ -149,6 +160,7 @@ def _serve(args: argparse.Namespace) -> None:
             address_failures=args.auth_address_failures,
             window_seconds=args.auth_window_seconds,
         ),
+        cors=cors,
     )
     options = ServeOptions(
         settings=settings,

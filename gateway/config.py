@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .http.cors import CorsPolicy
 from .throttle import AuthLimits
 
 __all__ = ["DEFAULT_DB_URL", "Settings"]
@@ -36,3 +37,5 @@ class Settings:
     metrics: bool = True
     #: Sign-in throttling and the bound on concurrent password checks (docs/security.md).
     auth_limits: AuthLimits = field(default_factory=AuthLimits)
+    #: CORS headers on every answer and OPTIONS answered, as ServiceStack's CorsFeature; None: off.
+    cors: CorsPolicy | None = None
