@@ -13,6 +13,7 @@ from wirecodecs import CodecRegistry, default_registry
 from .auth import AuthService
 from .config import Settings
 from .endpoint import Endpoint
+from .http.compression import Compress, CompressionPolicy
 from .http.cors import Cors, CorsPolicy
 from .metadata.routes import metadata_routes
 from .negotiation import make_negotiator
@@ -50,6 +51,7 @@ class GatewayApp:
         metrics: Metrics | None = None,
         log_probes: bool = False,
         cors: CorsPolicy | None = None,
+        compression: CompressionPolicy | None = None,
     ) -> None:
         self.pages = pages
         self.endpoint = endpoint
@@ -60,6 +62,8 @@ class GatewayApp:
         self.probes = Probes(store)
         self.metrics = metrics
         app: ASGIApp = self._dispatch
+        if compression is not None:
+            app = Compress(app, compression)
         if cors is not None:
             app = Cors(app, cors)
         #: Every HTTP request passes the observer (request id, access log, metrics) first.
@@ -161,4 +165,5 @@ def create_app(
         metrics=enable_metrics() if settings.metrics else None,
         log_probes=settings.access_log_probes,
         cors=settings.cors,
+        compression=settings.compression,
     )

@@ -17,6 +17,7 @@ from wirecodecs import DecodeError, default_registry
 
 from . import __version__
 from .config import DEFAULT_DB_URL, Settings
+from .http.compression import CompressionPolicy
 from .http.cors import CorsPolicy
 from .passwords import hash_password
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
@@ -161,6 +162,7 @@ def _serve(args: argparse.Namespace) -> None:
             window_seconds=args.auth_window_seconds,
         ),
         cors=cors,
+        compression=CompressionPolicy(min_bytes=args.compress_min_bytes) if args.compress else None,
     )
     options = ServeOptions(
         settings=settings,

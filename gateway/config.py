@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .http.compression import CompressionPolicy
 from .http.cors import CorsPolicy
 from .throttle import AuthLimits
 
@@ -39,3 +40,5 @@ class Settings:
     auth_limits: AuthLimits = field(default_factory=AuthLimits)
     #: CORS headers on every answer and OPTIONS answered, as ServiceStack's CorsFeature; None: off.
     cors: CorsPolicy | None = None
+    #: Compress answers by Accept-Encoding (docs/http.md); None: never.
+    compression: CompressionPolicy | None = None

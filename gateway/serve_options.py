@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings
+from .http.compression import DEFAULT_MIN_BYTES
 from .http.cors import DEFAULT_HEADERS, check_origin
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
@@ -253,6 +254,14 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         "with --cors-origin: the request headers a cross-origin request may send (comma-separated)",
         _header_names,
         metavar="NAMES",
+    ),
+    ServeOption("--compress", False, "compress answers by Accept-Encoding: br, deflate or gzip (q-values count)"),
+    ServeOption(
+        "--compress-min-bytes",
+        DEFAULT_MIN_BYTES,
+        "with --compress: shorter bodies are sent as they are",
+        bounded_int(0, 2**31 - 1),
+        metavar="BYTES",
     ),
 )
 

@@ -141,3 +141,45 @@ def test_bad_cors_options_are_one_line(
 def test_help_names_the_cors_variables() -> None:
     text = " ".join(_run([sys.executable, "-m", "gateway", "serve", "--help"]).stdout.split())
     assert "env EVO_GATEWAY_CORS_ORIGIN" in text and "env EVO_GATEWAY_CORS_CREDENTIALS" in text
+
+
+def _raw(method: str, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    with httpx.stream(method, url, headers=headers) as r:
+        return r, b"".join(r.iter_raw())
+
+
+def test_compress_from_the_flag(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    key = seed(db)
+    admin = {"Authorization": f"Bearer {key}"}
+    with serving(tmp_path, db, "--compress", "--compress-min-bytes", "200") as served:
+        url = f"{served.base_url}/ai/sessions"
+        account_id = _account_id(db)
+        for n in range(8):
+            created = httpx.post(url, json={"accountId": account_id, "purpose": f"purpose {n}"}, headers=admin)
+            assert created.status_code == 200
+        plain, plain_raw = _raw("GET", f"{url}?format=xml", {**admin, "Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and len(plain_raw) > 200
+        for coding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+            packed, raw = _raw("GET", f"{url}?format=xml", {**admin, "Accept-Encoding": f"{coding}, identity;q=0.5"})
+            assert packed.headers["content-encoding"] == coding
+            assert int(packed.headers["content-length"]) == len(raw) and decode(raw) == plain_raw
+            assert packed.headers["vary"] == "Accept, Accept-Encoding"
+        # uvicorn sends no body for HEAD; the headers are the GET's.
+        got, raw = _raw("GET", f"{served.base_url}/metadata", {"Accept-Encoding": "gzip"})
+        head, head_raw = _raw("HEAD", f"{served.base_url}/metadata", {"Accept-Encoding": "gzip"})
+        assert head_raw == b"" and head.headers["content-encoding"] == got.headers["content-encoding"] == "gzip"
+        assert head.headers["content-length"] == got.headers["content-length"] == str(len(raw))
+        small, _ = _raw("GET", f"{served.base_url}/health", {"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in small.headers and small.headers["vary"] == "Accept-Encoding"
+
+
+def test_compress_from_the_environment_and_off_by_default(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, env={"EVO_GATEWAY_COMPRESS": "on", "EVO_GATEWAY_COMPRESS_MIN_BYTES": "0"}) as served:
+        r, raw = _raw("GET", f"{served.base_url}/metadata", {"Accept-Encoding": "deflate"})
+        assert r.headers["content-encoding"] == "deflate" and int(r.headers["content-length"]) == len(raw)
+    with serving(tmp_path, db) as served:
+        r, raw = _raw("GET", f"{served.base_url}/metadata", {"Accept-Encoding": "gzip, deflate, br"})
+        assert "content-encoding" not in r.headers and "Accept-Encoding" not in r.headers.get("vary", "")
