@@ -183,3 +183,31 @@ def test_compress_from_the_environment_and_off_by_default(tmp_path: Path) -> Non
     with serving(tmp_path, db) as served:
         r, raw = _raw("GET", f"{served.base_url}/metadata", {"Accept-Encoding": "gzip, deflate, br"})
         assert "content-encoding" not in r.headers and "Accept-Encoding" not in r.headers.get("vary", "")
+
+
+def test_the_servicestack_client_reads_compressed_answers(tmp_path: Path) -> None:
+    import requests
+    from servicestack import JsonServiceClient, WebServiceException
+
+    from .test_servicestack_client import GetAISession, NewAISession, PatchAISession
+
+    db = db_in(tmp_path)
+    key = seed(db)
+    with serving(tmp_path, db, "--compress", "--compress-min-bytes", "0", "--access-log", "json") as served:
+        client = JsonServiceClient(served.base_url)
+        client.set_bearer_token(key)
+        purpose = "a purpose long enough to be worth compressing " * 4
+        created = client.post(NewAISession(account_id=_account_id(db), purpose=purpose))
+        assert client.get(GetAISession(session_id=created.id)) == created
+        assert client.patch(PatchAISession(session_id=created.id, purpose="sales")).purpose == "sales"
+        with pytest.raises(WebServiceException) as missing:
+            client.get(GetAISession(session_id="missing" * 20))
+        assert missing.value.status_code == 404 and missing.value.response_status.error_code == "NotFound"
+        # What the client's requests session asks for, answered in br: it read br answers above.
+        asks = requests.utils.default_headers()["Accept-Encoding"]
+        r, raw = _raw(
+            "GET",
+            f"{served.base_url}/ai/sessions/{created.id}",
+            {"Authorization": f"Bearer {key}", "Accept-Encoding": asks},
+        )
+        assert "br" in asks and r.headers["content-encoding"] == "br" and int(r.headers["content-length"]) == len(raw)
