@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wirecodecs import CodecRegistry, default_registry
 
 from .auth import AuthService
 from .config import Settings
 from .endpoint import Endpoint
+from .http.compression import Compress, CompressionPolicy
+from .http.cors import Cors, CorsPolicy
 from .metadata.routes import metadata_routes
 from .negotiation import make_negotiator
 from .operations import OPERATIONS, Services
@@ -49,6 +51,8 @@ class GatewayApp:
         access_log: AccessLog | None = None,
         metrics: Metrics | None = None,
         log_probes: bool = False,
+        cors: CorsPolicy | None = None,
+        compression: CompressionPolicy | None = None,
     ) -> None:
         self.pages = pages
         self.endpoint = endpoint
@@ -58,9 +62,14 @@ class GatewayApp:
         self.store = store
         self.probes = Probes(store)
         self.metrics = metrics
+        app: ASGIApp = self._dispatch
+        if compression is not None:
+            app = Compress(app, compression)
+        if cors is not None:
+            app = Cors(app, cors)
         #: Every HTTP request passes the observer (request id, access log, metrics) first.
         self._observed = Observer(
-            self._dispatch, access_log=access_log or AccessLog("off"), metrics=metrics, log_probes=log_probes
+            app, access_log=access_log or AccessLog("off"), metrics=metrics, log_probes=log_probes
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -162,4 +171,6 @@ def create_app(
         access_log=AccessLog(settings.access_log),
         metrics=metrics,
         log_probes=settings.access_log_probes,
+        cors=settings.cors,
+        compression=settings.compression,
     )

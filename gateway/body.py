@@ -12,6 +12,7 @@ from wirecodecs import media_type_essence
 
 from .binding import flatten_params
 from .errors import PayloadTooLarge, SerializationError
+from .http.decoding import body_decoder
 from .request import ParsedRequest
 
 __all__ = ["FORM_MEDIA_TYPES", "is_form", "read_body", "read_form"]
@@ -24,19 +25,23 @@ def is_form(content_type: str | None) -> bool:
 
 
 async def read_body(request: ParsedRequest, limit: int) -> bytes:
-    """The whole body, or PayloadTooLarge as soon as it is known to exceed `limit` bytes."""
+    """The whole body, decompressed by its `Content-Encoding`, or PayloadTooLarge as soon as it is
+    known to exceed `limit` bytes, as sent or once decompressed."""
     declared = request.headers.get("content-length", "")
     if not declared and "transfer-encoding" not in request.headers and request.http1:
         return b""  # no framing headers: HTTP/1.x says there is no body (RFC 9112 6.3)
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+    decoder = body_decoder(request.headers.get("content-encoding"), limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.request.stream():
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
+        chunks.append(chunk if decoder is None else decoder.feed(chunk))
+    if decoder is not None:
+        chunks.append(decoder.finish())
     return b"".join(chunks)
 
 

@@ -19,6 +19,8 @@ from wirecodecs import DecodeError, default_registry
 from . import __version__
 from .admin import ADMIN_COMMANDS, AdminError, add_admin_commands, run_admin
 from .config import DEFAULT_DB_URL, Settings
+from .http.compression import CompressionPolicy
+from .http.cors import CorsPolicy
 from .limits import RequestLimits
 from .serve_options import SERVE_OPTIONS, EnvError, apply_environment
 from .store import StoreError, open_store, sqlite_path
@@ -94,6 +96,16 @@ def _serve(args: argparse.Namespace) -> None:
     from .serving.listen import ListenError, listen
     from .serving.server import ServeOptions, run_single, run_workers
 
+    cors = None
+    if args.cors_origin:
+        try:
+            cors = CorsPolicy(
+                tuple(args.cors_origin),
+                allow_credentials=args.cors_credentials,
+                allowed_headers=args.cors_allow_headers,
+            )
+        except ValueError as exc:
+            raise CommandError(f"--cors-origin: {exc}") from None
     settings = Settings(
         db_url=args.db,
         max_body_bytes=args.max_body_bytes,
@@ -119,6 +131,8 @@ def _serve(args: argparse.Namespace) -> None:
             max_response_bytes=args.max_response_bytes,
             max_anonymous_body_bytes=args.max_anonymous_body_bytes,
         ),
+        cors=cors,
+        compression=CompressionPolicy(min_bytes=args.compress_min_bytes) if args.compress else None,
     )
     options = ServeOptions(
         settings=settings,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .http.compression import CompressionPolicy
+from .http.cors import CorsPolicy
 from .limits import RequestLimits
 from .throttle import AuthLimits
 
@@ -40,3 +42,7 @@ class Settings:
     auth_limits: AuthLimits = field(default_factory=AuthLimits)
     #: Batch size, string length, answer size and the anonymous body limit (docs/security.md).
     request_limits: RequestLimits = field(default_factory=RequestLimits)
+    #: CORS headers on every answer and OPTIONS answered, as ServiceStack's CorsFeature; None: off.
+    cors: CorsPolicy | None = None
+    #: Compress answers by Accept-Encoding (docs/http.md); None: never.
+    compression: CompressionPolicy | None = None

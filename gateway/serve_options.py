@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings
+from .http.compression import DEFAULT_MIN_BYTES
+from .http.cors import DEFAULT_HEADERS, check_origin
 from .limits import RequestLimits
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
@@ -53,6 +55,20 @@ def seconds(high: float) -> Callable[[str], float]:
     return parse
 
 
+def _origin(text: str) -> str:
+    try:
+        return check_origin(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _header_names(text: str) -> str:
+    names = [name.strip() for name in text.split(",")]
+    if not all(name and name.isascii() and name.isprintable() and " " not in name for name in names):
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of header names: {text!r}")
+    return ", ".join(names)
+
+
 def _host(text: str) -> str:
     if not text or not text.isprintable() or " " in text:
         raise argparse.ArgumentTypeError(f"not a host name or address: {text!r}")
@@ -80,6 +96,8 @@ class ServeOption:
     parse: Callable[[str], Any] | None = None
     choices: tuple[str, ...] | None = None
     metavar: str | None = None
+    #: The flag may be given again, each value parsed; its variable holds them comma-separated.
+    repeatable: bool = False
 
     @property
     def dest(self) -> str:
@@ -91,9 +109,15 @@ class ServeOption:
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         shown = ("on" if self.default else "off") if self.parse is None else self.default
+        if self.repeatable:
+            shown = ", ".join(self.default) or "none"
         text = f"{self.help} (default: {shown}; env {self.env})".replace("%", "%%")
         if self.parse is None:
             parser.add_argument(self.flag, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=text)
+        elif self.repeatable:
+            parser.add_argument(
+                self.flag, type=self.parse, action="append", default=argparse.SUPPRESS, metavar=self.metavar, help=text
+            )
         else:
             parser.add_argument(
                 self.flag,
@@ -106,6 +130,8 @@ class ServeOption:
 
     def from_env(self, raw: str) -> Any:
         try:
+            if self.repeatable and self.parse is not None:
+                return [self.parse(item.strip()) for item in raw.split(",") if item.strip()]
             value = _boolean(raw) if self.parse is None else self.parse(raw)
         except (argparse.ArgumentTypeError, ValueError) as exc:
             raise EnvError(f"{self.env}={raw!r}: {exc}") from None
@@ -243,6 +269,35 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         "open connections (or requests) beyond which new requests get 503; 0: no limit",
         bounded_int(0, 1_000_000),
         metavar="N",
+    ),
+    ServeOption(
+        "--cors-origin",
+        (),
+        "answer cross-origin requests from this origin (scheme://host[:port], repeatable) or any (*), as"
+        " ServiceStack's CorsFeature; none: no CORS headers",
+        _origin,
+        metavar="ORIGIN",
+        repeatable=True,
+    ),
+    ServeOption(
+        "--cors-credentials",
+        False,
+        "with --cors-origin: Access-Control-Allow-Credentials: true (not with *)",
+    ),
+    ServeOption(
+        "--cors-allow-headers",
+        DEFAULT_HEADERS,
+        "with --cors-origin: the request headers a cross-origin request may send (comma-separated)",
+        _header_names,
+        metavar="NAMES",
+    ),
+    ServeOption("--compress", False, "compress answers by Accept-Encoding: br, deflate or gzip (q-values count)"),
+    ServeOption(
+        "--compress-min-bytes",
+        DEFAULT_MIN_BYTES,
+        "with --compress: shorter bodies are sent as they are",
+        bounded_int(0, 2**31 - 1),
+        metavar="BYTES",
     ),
 )
 
