@@ -148,4 +148,4 @@ class HtmlCodec:
         return document.encode("utf-8")
 
     def decode(self, data: bytes, type: type[T]) -> T:
-        raise DecodeError("the html format writes responses only; send the request body in another format")
+        raise DecodeError("the html format writes responses only; it reads no documents")
