@@ -111,6 +111,10 @@ def encode_declared(
     """`codec.encode(obj)`, telling the codec the declared type, the `?jsconfig=` settings and the
     page context when it declares it takes them (`typed_encode`, `jsconfig`, `page`)."""
     capabilities = capabilities_of(codec)
+    if jsconfig is None and page is None:  # the common case, without building keyword arguments
+        if type is not None and capabilities.typed_encode:
+            return cast(TypedEncoding, codec).encode(obj, type=type)
+        return codec.encode(obj)
     extra: dict[str, Any] = {}
     if type is not None and capabilities.typed_encode:
         extra["type"] = type

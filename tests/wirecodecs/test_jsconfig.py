@@ -61,3 +61,27 @@ def test_json_default_settings_take_the_fast_path_with_the_same_bytes() -> None:
     codec = JsonCodec()
     assert codec.encode(page, jsconfig=JsConfig()) == codec.encode(page)
     assert codec.encode(page, jsconfig=JsConfig(text_case="camel")) == codec.encode(page)
+
+
+class OneArgumentCodec:
+    """A plugin that declares nothing: it must be called as `encode(obj)` whatever the request."""
+
+    format = "plain"
+    media_type = media_types = content_type = "text/x-plain"  # type: ignore[assignment]
+
+    def encode(self, obj: object) -> bytes:
+        return repr(obj).encode()
+
+    def decode(self, data: bytes, type: type) -> object:
+        return type()
+
+
+def test_encode_declared_passes_only_what_a_codec_declares() -> None:
+    from wirecodecs import Page, encode_declared
+
+    plugin = OneArgumentCodec()
+    snake = JsConfig(text_case="snake")
+    assert encode_declared(plugin, 1, int, jsconfig=snake, page=Page("Op")) == b"1"  # type: ignore[arg-type]
+    status = ResponseStatus(error_code="E")
+    assert encode_declared(JsonCodec(), status, ResponseStatus, jsconfig=snake) == b'{"error_code":"E","errors":[]}'
+    assert encode_declared(JsonCodec(), status, ResponseStatus, jsconfig=JsConfig()) == JsonCodec().encode(status)
