@@ -1,8 +1,8 @@
 """ServiceStack.Text's per-request serializer settings (`?jsconfig=`), and the DTO view they shape.
 
 `JsConfig.CreateScope` reads a comma-separated list of `key` or `key:value` items, keys and values
-case-insensitive, a bare key meaning true and any value but `false`/`0` meaning true; unknown keys
-and values are ignored. The settings that change what the gateway's codecs write are parsed here:
+case-insensitive and not trimmed, a bare key meaning true and any value but `false`/`0` meaning
+true; unknown keys and values are ignored. The settings that change what the gateway's codecs write are parsed here:
 
 - `IncludeNullValues` / `inv`: null members are written (JSON only: JSV never writes null);
 - `ExcludeDefaultValues` / `edv`: members holding their type's default (null, 0, false) are not;
@@ -71,8 +71,9 @@ def parse_jsconfig(text: str) -> JsConfig:
     text_case: TextCase | None = None
     for item in text.split(","):
         key, sep, raw = item.partition(":")
-        key = key.strip().lower()
-        value = raw.strip().lower() if sep else None
+        # Not trimmed, as in CreateScope: ` inv` is an unknown key and `inv: false` is true.
+        key = key.lower()
+        value = raw.lower() if sep else None
         on = value is None or value not in ("false", "0")
         if key in ("inv", "includenullvalues"):
             include_nulls = on

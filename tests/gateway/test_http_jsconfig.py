@@ -27,7 +27,7 @@ PINNED = [
         ["tc:sc", "TextCase:SnakeCase", "elun", "EmitLowercaseUnderscoreNames:true"],
         "GetAISession.snake.json",
     ),
-    ("get", "json", ["inv,tc:sc", "tc:sc,inv", "TC:SC, INV"], "GetAISession.inv-snake.json"),
+    ("get", "json", ["inv,tc:sc", "tc:sc,inv", "TC:SC,INV"], "GetAISession.inv-snake.json"),
     (
         "list",
         "json",

@@ -25,6 +25,9 @@ from gateway.dtos import ListResponse, ResponseStatus
         ("tc:unknown", JsConfig()),
         ("dh:iso8601,tsh:df,nosuch", JsConfig()),  # known to ServiceStack, not to these codecs
         ("", JsConfig()),
+        # Items are not trimmed, as CreateScope does not trim them.
+        (" inv", JsConfig()),
+        ("inv: false", JsConfig(include_null_values=True)),
     ],
 )
 def test_parse(text: str, expected: JsConfig) -> None:
