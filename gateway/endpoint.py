@@ -92,6 +92,7 @@ class Endpoint:
     ) -> None:
         self._router = router
         self._formats = frozenset(registry.formats())
+        self._format_order = tuple(registry.formats())
         self._negotiator = negotiator
         json = registry.by_format("json")
         assert json is not None, "the JSON codec is always registered"
@@ -251,6 +252,8 @@ class Endpoint:
             query_string=request.query_string,
             operation_name=exchange.match.operation.name if exchange.match else None,
             debug=(request.param("debug") or "").lower() in ("1", "true"),
+            jsconfig=request.param("jsconfig"),
+            formats=self._format_order,
         )
 
     def _error_responder(self, exchange: _Exchange) -> Responder:

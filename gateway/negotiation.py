@@ -31,8 +31,10 @@ __all__ = [
     "make_negotiator",
 ]
 
-#: ServiceStack's `PreferredContentTypes` after the default (JSON); HTML is not served here.
-_SERVER_ORDER = ("json", "xml", "jsv")
+#: ServiceStack's `PreferredContentTypes`: a browser's `Accept: text/html,…` gets HTML. (ServiceStack's
+#: HtmlFormat also makes HTML the answer to `*/*` and to no Accept at all; here those stay JSON, so
+#: curl and scripts are answered as before.)
+_SERVER_ORDER = ("html", "json", "xml", "jsv")
 
 
 class NegotiationInput(NamedTuple):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.responses import Response
-from wirecodecs import Codec, PrettyPrinting, capabilities_of, encode_declared
+from wirecodecs import Codec, JsConfig, Page, PrettyPrinting, capabilities_of, encode_declared, parse_jsconfig
 
 from .auth import WWW_AUTHENTICATE
 from .context import Cookie
@@ -25,6 +26,7 @@ __all__ = ["JSONP_CONTENT_TYPE", "Responder", "for_exception", "sanitize_callbac
 log = logging.getLogger("gateway")
 
 JSONP_CONTENT_TYPE = "text/javascript"
+_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _UNSAFE_CALLBACK = re.compile(r"[^A-Za-z0-9_.$\[\]]")
 
 
@@ -36,7 +38,18 @@ def sanitize_callback(name: str) -> str:
 class Responder:
     """Answers one request: everything the rendering needs to know about it, and its codec."""
 
-    __slots__ = ("_capabilities", "callback", "codec", "debug", "method", "operation_name", "path", "query_string")
+    __slots__ = (
+        "_capabilities",
+        "callback",
+        "codec",
+        "debug",
+        "formats",
+        "jsconfig",
+        "method",
+        "operation_name",
+        "path",
+        "query_string",
+    )
 
     def __init__(
         self,
@@ -48,6 +61,8 @@ class Responder:
         query_string: str,
         operation_name: str | None = None,
         debug: bool = False,
+        jsconfig: str | None = None,
+        formats: Sequence[str] = (),
     ) -> None:
         self.codec = codec
         self._capabilities = capabilities_of(codec)
@@ -59,6 +74,26 @@ class Responder:
         self.path = path
         self.query_string = query_string
         self.operation_name = operation_name
+        #: `?jsconfig=`, ServiceStack.Text's per-request serializer settings (HostConfig.AllowJsConfig).
+        self.jsconfig: JsConfig | None = parse_jsconfig(jsconfig) if jsconfig else None
+        #: The registered formats, in order: a page for people links to the request in each.
+        self.formats = formats
+
+    def _page(self, status_code: int) -> Page | None:
+        """The page context for a codec that writes documents for people (HTML), else None."""
+        if not self._capabilities.page:
+            return None
+        alternates: tuple[tuple[str, str], ...] = ()
+        if self.method in ("GET", "HEAD"):  # a link can only repeat a GET
+            # One leading slash: `//host/x` would be a link to another site.
+            path = "/" + self.path.lstrip("/")
+            query = [(k, v) for k, v in parse_qsl(self.query_string, keep_blank_values=True) if k.lower() != "format"]
+            alternates = tuple(
+                (fmt, f"{path}?{urlencode([*query, ('format', fmt)])}")
+                for fmt in self.formats
+                if fmt != self.codec.format
+            )
+        return Page(self.operation_name or "Response", status_code, alternates)
 
     def _headers(self, *, encoded: bool = True) -> dict[str, str]:
         headers = {"Vary": "Accept"}
@@ -83,7 +118,9 @@ class Responder:
         all_headers = self._headers()
         if headers:
             all_headers.update(headers)
-        encoded = encode_declared(self.codec, payload, declared_type)
+        encoded = encode_declared(
+            self.codec, payload, declared_type, jsconfig=self.jsconfig, page=self._page(status_code)
+        )
         if self.callback:
             # Set as a header, not a media type, so Starlette adds no charset: exactly HostConfig.JsonpContentType.
             all_headers["Content-Type"] = JSONP_CONTENT_TYPE
@@ -94,6 +131,10 @@ class Responder:
             response = Response(text.encode("utf-8"), status_code, all_headers, "text/plain")
         else:
             all_headers["Content-Type"] = self.codec.content_type
+            if self._capabilities.page:
+                # The page needs no script and no resource of its own: forbid them all.
+                all_headers["Content-Security-Policy"] = _PAGE_POLICY
+                all_headers["X-Content-Type-Options"] = "nosniff"
             response = _Encoded(encoded, status_code, all_headers)
         for cookie in cookies:
             _set_cookie(response, cookie)

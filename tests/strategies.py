@@ -68,6 +68,19 @@ def _blank_to_null(value: Any) -> Any:
     return value
 
 
+def jsonl_view(dto: Any) -> Any:
+    """What JSONL keeps of a DTO: the member it carries (docs/formats.md), the others at their
+    defaults; a list member read back is a list even when it was null."""
+    from wirecodecs.jsonl import carried_member
+
+    carried = carried_member(type(dto)) if isinstance(dto, msgspec.Struct) else None
+    if carried is None:
+        return dto
+    attr, kind, _ = carried
+    value = getattr(dto, attr)
+    return type(dto)(**{attr: list(value or []) if kind == "list" else value})
+
+
 def csv_view(dto: Any) -> Any:
     """What ServiceStack's CSV keeps of a DTO: the items of a DTO with a list member, and no
     difference between an empty string and null at the top level of a cell."""

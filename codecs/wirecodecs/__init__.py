@@ -4,6 +4,7 @@ from ._untyped import enum_lookup, from_untyped
 from .base import (
     Capabilities,
     Codec,
+    Page,
     PrettyPrinting,
     TypedEncoding,
     capabilities_of,
@@ -12,7 +13,10 @@ from .base import (
 )
 from .csv import CsvCodec
 from .errors import CodecError, DecodeError, EncodeError, FieldError, ValidationError
+from .html import HtmlCodec
+from .jsconfig import JsConfig, parse_jsconfig
 from .json import JsonCodec
+from .jsonl import JsonlCodec
 from .jsv import JsvCodec
 from .registry import ENTRY_POINT_GROUP, CodecRegistry
 from .xml import XmlCodec
@@ -27,8 +31,12 @@ __all__ = [
     "DecodeError",
     "EncodeError",
     "FieldError",
+    "HtmlCodec",
+    "JsConfig",
     "JsonCodec",
+    "JsonlCodec",
     "JsvCodec",
+    "Page",
     "PrettyPrinting",
     "TypedEncoding",
     "ValidationError",
@@ -39,13 +47,23 @@ __all__ = [
     "enum_lookup",
     "from_untyped",
     "media_type_essence",
+    "parse_jsconfig",
 ]
 
 
 def default_registry(*, csv_neutralize_formulas: bool = False) -> CodecRegistry:
-    """The built-in codecs in ServiceStack's preference order, then any installed by entry point."""
+    """The built-in codecs in ServiceStack's preference order (JSON, XML, JSV, then CSV, JSONL
+    and HTML),
+    then any installed by entry point."""
     registry = CodecRegistry(
-        [JsonCodec(), XmlCodec(), JsvCodec(), CsvCodec(neutralize_formulas=csv_neutralize_formulas)]
+        [
+            JsonCodec(),
+            XmlCodec(),
+            JsvCodec(),
+            CsvCodec(neutralize_formulas=csv_neutralize_formulas),
+            JsonlCodec(),
+            HtmlCodec(),
+        ]
     )
     registry.load_entry_points()
     return registry

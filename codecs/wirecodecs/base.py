@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
+from .jsconfig import JsConfig
+
 __all__ = [
     "Capabilities",
     "Codec",
+    "Page",
     "PrettyPrinting",
     "TypedEncoding",
     "capabilities_of",
@@ -74,6 +77,13 @@ class Capabilities:
     typed_encode: bool = False
     #: The codec has `pretty(data) -> str` (see `PrettyPrinting`).
     pretty: bool = False
+    #: `encode` takes the request's serializer settings as `jsconfig=` (a `JsConfig`, `?jsconfig=`).
+    jsconfig: bool = False
+    #: `encode` takes `page=` (a `Page`: the operation and links to the same request in other
+    #: formats): a document for people (HTML).
+    page: bool = False
+    #: The codec writes responses only; it reads no request bodies (HTML).
+    response_only: bool = False
 
 
 _NONE = Capabilities()
@@ -85,8 +95,33 @@ def capabilities_of(codec: Codec) -> Capabilities:
     return declared if isinstance(declared, Capabilities) else _NONE
 
 
-def encode_declared(codec: Codec, obj: Any, type: Any) -> bytes:
-    """`codec.encode(obj)`, telling the codec the declared type when it declares `typed_encode`."""
-    if type is not None and capabilities_of(codec).typed_encode:
-        return cast(TypedEncoding, codec).encode(obj, type=type)
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What a document for people says beyond the DTO: which operation answered, with which
+    status, and the same request in every other format (`(format, href)` pairs, hrefs unescaped)."""
+
+    title: str
+    status_code: int = 200
+    alternates: tuple[tuple[str, str], ...] = ()
+
+
+def encode_declared(
+    codec: Codec, obj: Any, type: Any, *, jsconfig: JsConfig | None = None, page: Page | None = None
+) -> bytes:
+    """`codec.encode(obj)`, telling the codec the declared type, the `?jsconfig=` settings and the
+    page context when it declares it takes them (`typed_encode`, `jsconfig`, `page`)."""
+    capabilities = capabilities_of(codec)
+    if jsconfig is None and page is None:  # the common case, without building keyword arguments
+        if type is not None and capabilities.typed_encode:
+            return cast(TypedEncoding, codec).encode(obj, type=type)
+        return codec.encode(obj)
+    extra: dict[str, Any] = {}
+    if type is not None and capabilities.typed_encode:
+        extra["type"] = type
+    if jsconfig is not None and not jsconfig.is_default and capabilities.jsconfig:
+        extra["jsconfig"] = jsconfig
+    if page is not None and capabilities.page:
+        extra["page"] = page
+    if extra:
+        return cast(Any, codec).encode(obj, **extra)  # type: ignore[no-any-return]
     return codec.encode(obj)

@@ -4,6 +4,8 @@
 - Any other DTO is a header and one row; an ErrorResponse is thus the one-column table
   `ResponseStatus` holding the status as JSV.
 - Headers are .NET property names (PascalCase), rows end in CRLF, nested values are JSV in a cell.
+- `?jsconfig=` reaches the nested JSV only: CsvSerializer fixes a type's header once, and writes
+  every column of every row whatever its value.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from msgspec import inspect as mi
 
 from .base import Capabilities
 from .errors import DecodeError, FieldError, ValidationError
+from .jsconfig import JsConfig, wire_view
 
 __all__ = ["CsvCodec"]
 
@@ -64,20 +67,35 @@ def _is_type_of(obj: msgspec.Struct, declared: Any) -> bool:
     return getattr(declared, "__origin__", declared) is obj.__class__
 
 
+def _shape_nested(target: Any, jsconfig: JsConfig) -> Any:
+    """Records with every nested (non-scalar) member replaced by its `jsconfig` view."""
+    if isinstance(target, list | tuple):
+        return [_shape_nested(item, jsconfig) for item in target]
+    if not isinstance(target, msgspec.Struct):
+        return target
+    nested = {
+        attr: wire_view(value, jsconfig, nulls=False)
+        for attr in target.__struct_fields__
+        if isinstance(value := getattr(target, attr), msgspec.Struct | list | tuple | dict)
+    }
+    return msgspec.structs.replace(target, **nested) if nested else target
+
+
 class CsvCodec:
     format: str = "csv"
     media_type: str = "text/csv"
     media_types: tuple[str, ...] = ("text/csv",)
     content_type: str = "text/csv"
-    capabilities = Capabilities(download=True, typed_encode=True)
+    capabilities = Capabilities(download=True, typed_encode=True, jsconfig=True)
 
     def __init__(self, *, neutralize_formulas: bool = False) -> None:
         #: Prefix cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with `'`.
         self.neutralize_formulas = neutralize_formulas
 
-    def encode(self, obj: Any, *, type: Any = None) -> bytes:
+    def encode(self, obj: Any, *, type: Any = None, jsconfig: JsConfig | None = None) -> bytes:
         """`type`, the declared type (`ListResponse[AISessionInfo]`), names the columns of an empty
-        table: CsvSerializer writes the header row alone for an empty sequence."""
+        table: CsvSerializer writes the header row alone for an empty sequence. `jsconfig` shapes
+        the JSV of nested values (names, defaults), never the header or a top-level cell."""
         target: Any = obj
         item_type = None
         if isinstance(obj, msgspec.Struct):
@@ -85,6 +103,8 @@ class CsvCodec:
             table = _table_member(declared)
             if table is not None:
                 target, item_type = getattr(obj, table[0]) or [], table[1]
+        if jsconfig is not None and not jsconfig.is_default:
+            target = _shape_nested(target, jsconfig)
         text = pyjsv.csv.dumps(
             target, item_type=item_type, header_case="pascal", neutralize_formulas=self.neutralize_formulas
         )

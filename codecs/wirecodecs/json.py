@@ -10,6 +10,7 @@ import msgspec
 from ._untyped import from_untyped
 from .base import Capabilities
 from .errors import DecodeError
+from .jsconfig import JsConfig, indent_json, wire_view
 
 __all__ = ["JsonCodec"]
 
@@ -22,13 +23,18 @@ class JsonCodec:
     media_types: tuple[str, ...] = ("application/json", "text/json")
     # ServiceStack appends a charset to JSON only (HostConfig.AppendUtf8CharsetOnContentTypes).
     content_type: str = "application/json; charset=utf-8"
-    capabilities = Capabilities(jsonp=True)
+    capabilities = Capabilities(jsonp=True, jsconfig=True)
 
     def __init__(self) -> None:
         self._encoder = msgspec.json.Encoder()
 
-    def encode(self, obj: Any) -> bytes:
-        return self._encoder.encode(obj)
+    def encode(self, obj: Any, *, jsconfig: JsConfig | None = None) -> bytes:
+        if jsconfig is None or jsconfig.is_default:
+            return self._encoder.encode(obj)
+        encoded = self._encoder.encode(wire_view(obj, jsconfig))
+        if jsconfig.indent:
+            return indent_json(encoded.decode("utf-8")).encode("utf-8")
+        return encoded
 
     def decode(self, data: bytes, type: type[T]) -> T:
         return from_untyped(self.decode_untyped(data), type)

@@ -10,6 +10,7 @@ import pyjsv
 
 from .base import Capabilities
 from .errors import DecodeError, FieldError, ValidationError
+from .jsconfig import JsConfig, wire_view
 
 __all__ = ["JsvCodec"]
 
@@ -22,10 +23,13 @@ class JsvCodec:
     media_types: tuple[str, ...] = ("application/jsv", "text/jsv")
     # ServiceStack appends a charset to JSON only.
     content_type: str = "application/jsv"
-    capabilities = Capabilities(pretty=True)
+    capabilities = Capabilities(pretty=True, jsconfig=True)
 
-    def encode(self, obj: Any) -> bytes:
-        return pyjsv.encode(obj)
+    def encode(self, obj: Any, *, jsconfig: JsConfig | None = None) -> bytes:
+        if jsconfig is None or jsconfig.is_default:
+            return pyjsv.encode(obj)
+        # JSV never writes null, and ServiceStack's Indent is JSON's alone.
+        return pyjsv.encode(wire_view(obj, jsconfig, nulls=False))
 
     def decode(self, data: bytes, type: type[T]) -> T:
         try:

@@ -21,7 +21,13 @@ from .conftest import World
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http"
 FORMATS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-MEDIA_TYPES = {"json": "application/json", "jsv": "application/jsv", "xml": "application/xml", "csv": "text/csv"}
+MEDIA_TYPES = {
+    "json": "application/json",
+    "jsv": "application/jsv",
+    "xml": "application/xml",
+    "csv": "text/csv",
+    "jsonl": "text/jsonl",
+}
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
@@ -52,7 +58,7 @@ def headers(world: World, fmt: str) -> dict[str, str]:
 
 
 def test_every_format_has_fixtures() -> None:
-    assert set(FORMATS) >= {"json", "jsv", "xml", "csv"}
+    assert set(FORMATS) >= {"json", "jsv", "xml", "csv", "jsonl"}
     for fmt in FORMATS:
         for op in (o.name for o in OPERATIONS):
             assert (FIXTURES / fmt / f"{op}.request.{fmt}").is_file(), (fmt, op)

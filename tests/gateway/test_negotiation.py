@@ -221,3 +221,28 @@ def test_make_negotiator_by_mode() -> None:
     assert isinstance(make_negotiator("strict", registry), StrictNegotiator)
     with pytest.raises(ValueError, match="unknown negotiation mode"):
         make_negotiator("loose", registry)
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ([BROWSER], "html"),
+        (["text/html"], "html"),
+        (["application/json"], "json"),
+        (["*/*"], "json"),
+        ([], "json"),
+        (["application/xml;q=0.9,*/*;q=0.8"], "xml"),
+    ],
+)
+def test_html_is_for_browsers_only(strict: bool, accept: list[str], expected: str) -> None:
+    from wirecodecs import default_registry
+
+    full = default_registry()
+    chosen = (StrictNegotiator if strict else ServiceStackNegotiator)(full).response_codec(
+        NegotiationInput("/ai/sessions/x", None, RouteKind.CUSTOM, None, False, accept, None)
+    )
+    assert chosen.format == expected

@@ -11,15 +11,16 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
-from wirecodecs import default_registry, encode_declared
+from wirecodecs import capabilities_of, default_registry, encode_declared
 
 from gateway.transcode import dto_types, transcode
 
-from ..strategies import TEXT, csv_view, dto_strategy, wire_equal
+from ..strategies import TEXT, csv_view, dto_strategy, jsonl_view, wire_equal
 from .conftest import World
 
 REGISTRY = default_registry()
-FORMATS = REGISTRY.formats()
+#: The formats that read as well as write (HTML writes pages for people only).
+FORMATS = [codec.format for codec in REGISTRY if not capabilities_of(codec).response_only]
 PAIRS = list(itertools.permutations(FORMATS, 2))
 TYPES = dto_types()
 
@@ -36,10 +37,17 @@ def test_a_to_b_to_a_is_the_identity(type_name: str, source: str, target: str, d
     in_a = encode_declared(codec_a, dto, tp)
     in_b = transcode(in_a, source=source, target=target, type_name=type_name, registry=REGISTRY).output
     back = transcode(in_b, source=target, target=source, type_name=type_name, registry=REGISTRY).output
+    # JSONL carries one member of a DTO that has a list or record member (docs/formats.md).
+    project = jsonl_view if "jsonl" in (source, target) else (lambda x: x)
     if "csv" in (source, target):
         # ServiceStack's CSV cannot tell "" from null, and writes only the table of a DTO that has a
         # list (ListResponse's counters are not in it): compare what CSV carries (docs/formats.md).
-        assert csv_view(codec_a.decode(back, tp)) == csv_view(dto)
+        assert csv_view(project(codec_a.decode(back, tp))) == csv_view(project(dto))
+        return
+    if "jsonl" in (source, target):
+        assert wire_equal(codec_a.decode(back, tp), jsonl_view(dto))
+        if source == "jsonl":
+            assert back == in_a
         return
     assert back == in_a
     assert wire_equal(codec_a.decode(back, tp), dto)
@@ -114,7 +122,9 @@ def test_any_read_request_in_any_format_is_answered_as_json_answers_it(
     codec_a, codec_b, json_codec = (REGISTRY.by_format(f) for f in (source, target, "json"))
     assert codec_a is not None and codec_b is not None and json_codec is not None
 
-    oracle = client.request("GET", f"/json/reply/{name}", content=json_codec.encode(request), headers=world.admin)
+    # What the source format carries of the request is what the oracle is asked.
+    sent = jsonl_view(request) if source == "jsonl" else request
+    oracle = client.request("GET", f"/json/reply/{name}", content=json_codec.encode(sent), headers=world.admin)
     answer = client.request(
         "GET", f"/{source}/reply/{name}?format={target}", content=codec_a.encode(request), headers=world.admin
     )
@@ -125,5 +135,7 @@ def test_any_read_request_in_any_format_is_answered_as_json_answers_it(
     expected, got = json_codec.decode(oracle.content, tp), codec_b.decode(answer.content, tp)
     if target == "csv":  # CSV keeps a ListResponse's items only, and "" as null (docs/formats.md)
         assert csv_view(got) == csv_view(expected)
+    elif target == "jsonl":  # so does JSONL, "" kept
+        assert wire_equal(got, jsonl_view(expected))
     else:
         assert wire_equal(got, expected)
