@@ -20,8 +20,14 @@ from gateway.limits import RequestLimits, StringTooLong, check_strings, dotnet_m
 
 from .conftest import World, sql
 
-FORMATS = ("json", "jsv", "xml", "csv")
-MEDIA_TYPES = {"json": "application/json", "jsv": "application/jsv", "xml": "application/xml", "csv": "text/csv"}
+FORMATS = ("json", "jsv", "xml", "csv", "jsonl")
+MEDIA_TYPES = {
+    "json": "application/json",
+    "jsv": "application/jsv",
+    "xml": "application/xml",
+    "csv": "text/csv",
+    "jsonl": "text/jsonl",
+}
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "http"
 REGISTRY = default_registry()
 
@@ -153,6 +159,7 @@ def test_an_anonymous_body_over_its_limit_is_413_and_never_decoded(
             "jsv": b"{" + b",".join(b"k%d:1" % i for i in range(100)) + b"}",
             "xml": b"<Authenticate>" + b"<A/>" * 100 + b"</Authenticate>",
             "csv": b",".join(b"c%d" % i for i in range(100)) + b"\r\n",
+            "jsonl": b'{"userName":"admin"}\n' * 20,
         }[fmt]
     assert len(body) > LIMITS.max_anonymous_body_bytes
     r = limited.post("/auth/credentials", content=body, headers={"Content-Type": content_type})
