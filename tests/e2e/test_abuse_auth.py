@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +94,30 @@ def test_the_address_throttle_follows_its_environment_variable(tmp_path: Path) -
         refused = c.post("/auth/credentials.jsv", content=body, headers={"Content-Type": "text/jsv"})
         assert refused.status_code == 429 and refused.text.startswith("{responseStatus:{errorCode:TooManyRequests")
         assert c.get("/ai/sessions", headers={"X-Api-Key": key}).status_code == 200
+
+
+def test_a_wrong_user_name_costs_what_a_wrong_password_costs(tmp_path: Path) -> None:
+    """No user enumeration by timing: an unknown user name is checked against a fixed dummy hash,
+    so it takes as long as a wrong password for a real user. Alternating rounds, medians; without
+    the dummy the ratio is above 100 (no scrypt against one scrypt), which no load can hide, and
+    load slows both kinds alike."""
+    db_url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    cli(db_url, "users", "add", "admin", "--role", "SystemAdministrator", "--password-stdin", stdin=ADMIN_PASSWORD)
+    flags = ("--auth-user-failures", "1000", "--auth-address-failures", "1000")
+    with serving(tmp_path, db_url, *flags) as served, httpx.Client(base_url=served.base_url, timeout=30) as c:
+
+        def sign_in(user: str) -> float:
+            started = time.perf_counter()
+            r = c.post("/auth/credentials", json={"userName": user, "password": "wrong"})
+            elapsed = time.perf_counter() - started
+            assert r.status_code == 401, r.text
+            return elapsed
+
+        sign_in("admin")  # warm: the first request pays for imports and connections
+        unknown: list[float] = []
+        wrong: list[float] = []
+        for i in range(5):
+            unknown += [sign_in(f"nobody{i}-{j}") for j in range(2)]
+            wrong += [sign_in("admin") for _ in range(2)]
+    ratio = statistics.median(wrong) / statistics.median(unknown)
+    assert 0.25 < ratio < 4, (ratio, unknown, wrong)
