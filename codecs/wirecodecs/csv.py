@@ -20,6 +20,7 @@ import msgspec
 import pyjsv
 from msgspec import inspect as mi
 
+from ._typeinfo import unwrap
 from .base import Capabilities
 from .errors import DecodeError, FieldError, ValidationError
 from .jsconfig import JsConfig, wire_view
@@ -31,29 +32,19 @@ T = TypeVar("T")
 _SKIPPED = "responseStatus"
 
 
-def _unwrap(info: mi.Type) -> mi.Type:
-    while isinstance(info, mi.Metadata):
-        info = info.type
-    if isinstance(info, mi.UnionType):
-        options = [t for t in info.types if not isinstance(t, mi.NoneType)]
-        if len(options) == 1:
-            return _unwrap(options[0])
-    return info
-
-
 @lru_cache(maxsize=256)
 def _table_member(tp: Hashable) -> tuple[str, Any] | None:
     """The first list member of a Struct type (the table it is written as), if any, with the item
     type when it is known (a bare generic like `ListResponse` leaves it as None)."""
-    info = _unwrap(mi.type_info(tp))
+    info = unwrap(mi.type_info(tp))
     if not isinstance(info, mi.StructType):
         return None
     for f in info.fields:
         if f.encode_name == _SKIPPED:
             continue
-        member = _unwrap(f.type)
+        member = unwrap(f.type)
         if isinstance(member, mi.ListType):
-            item = _unwrap(member.item_type)
+            item = unwrap(member.item_type)
             # Lists of records are tables; a list of scalars (AuthenticateResponse.roles) is a cell.
             if isinstance(item, mi.StructType):
                 return f.name, item.cls

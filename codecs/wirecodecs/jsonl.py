@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar, cast, get_origin
 import msgspec
 from msgspec import inspect as mi
 
+from ._typeinfo import unwrap
 from ._untyped import from_untyped
 from .base import Capabilities
 from .errors import DecodeError
@@ -57,31 +58,21 @@ _SCALARS = (
 Carried = tuple[str, Literal["list", "record"], Any]
 
 
-def _unwrap(info: mi.Type) -> mi.Type:
-    while isinstance(info, mi.Metadata):
-        info = info.type
-    if isinstance(info, mi.UnionType):
-        options = [t for t in info.types if not isinstance(t, mi.NoneType)]
-        if len(options) == 1:
-            return _unwrap(options[0])
-    return info
-
-
 @lru_cache(maxsize=256)
 def carried_member(tp: Hashable) -> Carried | None:
     """The member a DTO type is written as in JSONL: `(attribute, "list" | "record", item or member
     type)`, or None when the DTO is written whole."""
-    info = _unwrap(mi.type_info(tp))
+    info = unwrap(mi.type_info(tp))
     if not isinstance(info, mi.StructType):
         return None
     for f in info.fields:
         if f.encode_name == _SKIPPED:
             continue
-        member = _unwrap(f.type)
+        member = unwrap(f.type)
         if isinstance(member, _SCALARS):
             continue
         if isinstance(member, mi.ListType | mi.VarTupleType | mi.SetType | mi.FrozenSetType):
-            item = _unwrap(member.item_type)
+            item = unwrap(member.item_type)
             return f.name, "list", item.cls if isinstance(item, mi.StructType) else _python_type(item)
         if isinstance(member, mi.StructType):
             return f.name, "record", member.cls
