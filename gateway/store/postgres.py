@@ -2,15 +2,16 @@
 
 - Nothing is cached in the process and nothing is locked outside the database: every read sees
   every node's committed writes, so several nodes can serve one database behind a load balancer.
-- Connections come from a `psycopg_pool` pool, and the store's work runs on worker threads with
-  the pool's synchronous connections. The async pool binds itself to one event loop, and the app
-  is driven from more than one (uvicorn's, a test client's portal, `anyio.run` in tests); a thread
-  per query keeps the store independent of which loop calls it.
+- Requests use async connections on the calling event loop (`pg_pool.AsyncPool`), in autocommit:
+  a single-statement operation is one round trip, with no worker thread and no BEGIN/COMMIT
+  around it; operations of several statements run in an explicit transaction. The admin
+  operations (the CLI's) are synchronous and use a `psycopg_pool` pool of their own, opened on
+  first use, so a serving process never opens it.
 - Every wait is bounded: the connection attempt (`connect_timeout`), the wait for a pooled
   connection (`pool_timeout`), each statement and lock wait (`statement_timeout`, `lock_timeout`)
   and unacknowledged TCP data (`tcp_user_timeout`). When the database is down the store raises
-  StoreUnavailable within those bounds; the pool gives up on a dead slot after `reconnect_seconds`
-  and the next request opens a fresh connection, so service resumes without a restart.
+  StoreUnavailable within those bounds. A connection the server dropped is closed, not lent, and
+  the next request dials afresh, so service resumes without a restart.
 - Commits wait for the WAL flush (PostgreSQL's default `synchronous_commit=on`): an acknowledged
   write survives a crash of the gateway or of the database.
 """
@@ -18,10 +19,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import anyio.to_thread
 import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool
@@ -46,6 +46,7 @@ from .base import (
 )
 from .ids import api_key_lookup, login_hash, new_id
 from .pg_migrations import PG_MIGRATIONS, ascii_fold
+from .pg_pool import AsyncConnection, AsyncPool
 
 __all__ = ["MIGRATION_LOCK_KEY", "PostgresStore"]
 
@@ -108,6 +109,8 @@ class PostgresStore:
         self.url = url
         self._pool_timeout = pool_timeout
         ms = int(statement_timeout * 1000)
+        self._max_connections = max_connections
+        self._reconnect_seconds = reconnect_seconds
         self._connect_kwargs: dict[str, Any] = {
             "connect_timeout": max(2, connect_timeout),  # libpq counts whole seconds, at least 2
             "tcp_user_timeout": ms,
@@ -115,20 +118,8 @@ class PostgresStore:
             "application_name": "evo-gateway",
         }
         self._migrate()
-        self._pool: ConnectionPool[Connection] = ConnectionPool(
-            url,
-            kwargs=self._connect_kwargs,
-            min_size=1,
-            max_size=max_connections,
-            timeout=pool_timeout,
-            # A connection the server dropped (a restart) is found before it is handed out.
-            check=ConnectionPool.check_connection,
-            # Short, so a dead slot is given up soon and the next request dials afresh.
-            reconnect_timeout=reconnect_seconds,
-            open=False,
-            name="evo-gateway",
-        )
-        self._pool.open(wait=False)
+        self._pool = AsyncPool(self._connect, max_size=max_connections, timeout=pool_timeout)
+        self._admin_pool: ConnectionPool[Connection] | None = None
         self._closed = False
 
     # --- connections and transactions ---
@@ -155,27 +146,73 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreUnavailable(f"cannot open database: {_reason(exc)}") from None
 
-    def _run(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` in one transaction on a pooled connection; committed when it returns."""
-        if self._closed:
-            raise StoreUnavailable("the store is closed")
+    async def _connect(self) -> AsyncConnection:
+        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, **self._connect_kwargs)
+
+    async def _on_connection(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` on a pooled connection in autocommit: each statement commits on its own."""
         try:
-            with self._pool.connection(timeout=self._pool_timeout) as conn:
-                return work(conn)
+            conn = await self._pool.acquire()
+            try:
+                return await work(conn)
+            finally:
+                self._pool.release(conn)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            # PoolTimeout and a cancelled statement are OperationalErrors too.
+            # A pool timeout, a closed pool and a cancelled statement are OperationalErrors too.
             raise StoreUnavailable(f"database unavailable: {_reason(exc)}") from None
 
-    async def _in_thread(self, work: Callable[[Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self._run, work)
+    async def _fetchone(self, sql: str | bytes, params: Sequence[Any]) -> tuple[Any, ...] | None:
+        async def work(conn: AsyncConnection) -> tuple[Any, ...] | None:
+            return await (await conn.execute(sql, params)).fetchone()
+
+        return await self._on_connection(work)
+
+    async def _rowcount(self, sql: str | bytes, params: Sequence[Any]) -> int:
+        async def work(conn: AsyncConnection) -> int:
+            return (await conn.execute(sql, params)).rowcount
+
+        return await self._on_connection(work)
+
+    async def _in_transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async def transaction(conn: AsyncConnection) -> T:
+            async with conn.transaction():
+                return await work(conn)
+
+        return await self._on_connection(transaction)
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        """An admin operation: `work` in one transaction on a synchronous pooled connection."""
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if self._admin_pool is None:
+            self._admin_pool = ConnectionPool(
+                self.url,
+                kwargs=self._connect_kwargs,
+                min_size=1,
+                max_size=self._max_connections,
+                timeout=self._pool_timeout,
+                # Admin calls are rare: a round trip to check each connection costs nothing here.
+                check=ConnectionPool.check_connection,
+                reconnect_timeout=self._reconnect_seconds,
+                open=False,
+                name="evo-gateway-admin",
+            )
+            self._admin_pool.open(wait=False)
+        try:
+            with self._admin_pool.connection(timeout=self._pool_timeout) as conn:
+                return work(conn)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise StoreUnavailable(f"database unavailable: {_reason(exc)}") from None
 
     async def ping(self) -> None:
         """Readiness: return once the server answers a trivial query; StoreUnavailable if it cannot."""
-        await self._in_thread(lambda conn: conn.execute("SELECT 1").fetchone())
+        await self._fetchone("SELECT 1", ())
 
     def close(self) -> None:
         self._closed = True
         self._pool.close()
+        if self._admin_pool is not None:
+            self._admin_pool.close()
 
     # --- admin operations (synchronous, like SqliteStore's) ---
 
@@ -309,26 +346,23 @@ class PostgresStore:
     async def create_session(self, *, account_id: str, purpose: str | None, actor_id: str, now: str) -> SessionRecord:
         session_id = new_id()
 
-        def work(conn: Connection) -> SessionRecord:
-            # One statement: the insert happens only if the account exists, and the row comes back
-            # with the account's name joined in.
-            row = conn.execute(
-                "WITH inserted AS (INSERT INTO ai_sessions (id, account_id, purpose, date_created,"
-                " date_last_modified, created_by, last_modified_by)"
-                " SELECT %s, a.id, %s, %s, %s, %s, %s FROM accounts AS a WHERE a.id = %s"
-                " RETURNING *)"
-                " SELECT s.id, s.account_id, a.name, s.purpose, s.date_created, s.date_last_modified, s.created_by,"
-                " s.last_modified_by, s.version FROM inserted AS s JOIN accounts AS a ON a.id = s.account_id",
-                (session_id, purpose, now, now, actor_id, actor_id, account_id),
-            ).fetchone()
-            if row is None:
-                raise UnknownAccount(f"no account has id {account_id!r}")
-            return _session(row)
-
-        return await self._in_thread(work)
+        # One statement: the insert happens only if the account exists, and the row comes back
+        # with the account's name joined in.
+        row = await self._fetchone(
+            "WITH inserted AS (INSERT INTO ai_sessions (id, account_id, purpose, date_created,"
+            " date_last_modified, created_by, last_modified_by)"
+            " SELECT %s, a.id, %s, %s, %s, %s, %s FROM accounts AS a WHERE a.id = %s"
+            " RETURNING *)"
+            " SELECT s.id, s.account_id, a.name, s.purpose, s.date_created, s.date_last_modified, s.created_by,"
+            " s.last_modified_by, s.version FROM inserted AS s JOIN accounts AS a ON a.id = s.account_id",
+            (session_id, purpose, now, now, actor_id, actor_id, account_id),
+        )
+        if row is None:
+            raise UnknownAccount(f"no account has id {account_id!r}")
+        return _session(row)
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        row = await self._in_thread(lambda conn: conn.execute(_SELECT_SESSION, (session_id,)).fetchone())
+        row = await self._fetchone(_SELECT_SESSION, (session_id,))
         return None if row is None else _session(row)
 
     async def patch_session(
@@ -339,7 +373,7 @@ class PostgresStore:
             sql, params = _PATCH_RETURNING, (purpose, now, actor_id, session_id)
         else:
             sql, params = _PATCH_IF_VERSION_RETURNING, (purpose, now, actor_id, session_id, sorted(expected.versions))
-        row = await self._in_thread(lambda conn: conn.execute(sql, params).fetchone())
+        row = await self._fetchone(sql, params)
         return None if row is None else _session(row)
 
     async def delete_session(self, session_id: str, *, expected: VersionMatch | None = None) -> bool:
@@ -348,9 +382,10 @@ class PostgresStore:
             sql, params = _DELETE, (session_id,)
         else:
             sql, params = _DELETE_IF_VERSION, (session_id, sorted(expected.versions))
-        return await self._in_thread(lambda conn: conn.execute(sql, params).rowcount > 0)
+        return await self._rowcount(sql, params) > 0
 
-    def _list_sessions(self, conn: Connection, query: SessionQuery) -> SessionPage:
+    @staticmethod
+    async def _list_sessions(conn: AsyncConnection, query: SessionQuery) -> SessionPage:
         where: list[str] = []
         params: list[Any] = []
         # One array parameter per id list: no limit on the number of ids.
@@ -376,21 +411,25 @@ class PostgresStore:
             page_sql = "OFFSET %s"
             page_params = [query.offset]
         # One snapshot for the page and its count, as SQLite's read transaction gives.
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        rows = conn.execute(
-            f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where_sql} {order_sql} {page_sql}".encode(),
-            [*params, *page_params],
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rows = await (
+            await conn.execute(
+                f"SELECT {_SESSION_COLUMNS} {_SESSION_FROM} {where_sql} {order_sql} {page_sql}".encode(),
+                [*params, *page_params],
+            )
         ).fetchall()
         total = None
         if query.count_total:
-            counted = conn.execute(f"SELECT COUNT(*) {_SESSION_FROM} {where_sql}".encode(), params).fetchone()
+            counted = await (
+                await conn.execute(f"SELECT COUNT(*) {_SESSION_FROM} {where_sql}".encode(), params)
+            ).fetchone()
             total = 0 if counted is None else int(counted[0])
         has_more = query.limit is not None and len(rows) > query.limit
         items = [_session(r) for r in (rows[: query.limit] if query.limit is not None else rows)]
         return SessionPage(items=items, total_count=total, has_more=has_more)
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage:
-        return await self._in_thread(lambda conn: self._list_sessions(conn, query))
+        return await self._in_transaction(lambda conn: self._list_sessions(conn, query))
 
     # --- IdentityStore ---
 
@@ -398,7 +437,7 @@ class PostgresStore:
         self, clause: str, params: Sequence[Any], *, columns: str = _USER_COLUMNS
     ) -> tuple[UserRecord, str | None] | None:
         # The third column is the password hash, or the key's last use for a lookup by key.
-        row = await self._in_thread(lambda conn: conn.execute(f"{columns} {clause}".encode(), params).fetchone())
+        row = await self._fetchone(f"{columns} {clause}".encode(), params)
         if row is None:
             return None
         return UserRecord(id=row[0], name=row[1], roles=tuple(sorted(row[3]))), row[2]
@@ -418,20 +457,18 @@ class PostgresStore:
         )
 
     async def record_api_key_use(self, key_hash: str, minute: str) -> None:
-        await self._in_thread(
-            lambda conn: conn.execute("UPDATE api_keys SET last_used_at = %s WHERE key_hash = %s", (minute, key_hash))
-        )
+        await self._rowcount("UPDATE api_keys SET last_used_at = %s WHERE key_hash = %s", (minute, key_hash))
 
     async def create_login(self, user_id: str, *, login_id: str, expires_at: float) -> None:
-        def work(conn: Connection) -> None:
+        async def work(conn: AsyncConnection) -> None:
             # Expired logins are swept as new ones arrive, so the table stays small without a job.
-            conn.execute("DELETE FROM logins WHERE expires_at <= %s", (time.time(),))
-            conn.execute(
+            await conn.execute("DELETE FROM logins WHERE expires_at <= %s", (time.time(),))
+            await conn.execute(
                 "INSERT INTO logins (login_hash, user_id, expires_at) VALUES (%s, %s, %s)",
                 (login_hash(login_id), user_id, expires_at),
             )
 
-        await self._in_thread(work)
+        await self._in_transaction(work)
 
     async def user_by_login(self, login_id: str, *, now: float) -> UserRecord | None:
         found = await self._user(
@@ -441,9 +478,7 @@ class PostgresStore:
         return None if found is None else found[0]
 
     async def delete_login(self, login_id: str) -> None:
-        await self._in_thread(
-            lambda conn: conn.execute("DELETE FROM logins WHERE login_hash = %s", (login_hash(login_id),))
-        )
+        await self._rowcount("DELETE FROM logins WHERE login_hash = %s", (login_hash(login_id),))
 
 
 def _reason(exc: psycopg.Error) -> str:
