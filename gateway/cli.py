@@ -111,9 +111,8 @@ def _serve(args: argparse.Namespace) -> None:
         max_body_bytes=args.max_body_bytes,
         negotiation=args.negotiation,
         csv_neutralize_formulas=args.csv_neutralize_formulas,
-        # One process owns the file (serve lock, session cache). With workers the supervisor holds
-        # the lock and the workers share the file uncached: a cache that only its own process's
-        # commits invalidate would miss the other workers' writes.
+        # One process owns the file (the serve lock): with workers, the supervisor holds it and the
+        # workers share the file (their session caches share its commit counter).
         owns_database=args.workers == 1,
         access_log=args.access_log,
         access_log_probes=args.access_log_probes,

@@ -29,8 +29,7 @@ class Settings:
     #: Prefix CSV cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`) with `'`.
     csv_neutralize_formulas: bool = False
     #: This instance is the only server of its database file (`serve` sets it): it takes the
-    #: file's serve lock, so a second server on the same file fails at start, and caches session
-    #: reads, which its own commits invalidate (docs/store.md).
+    #: file's serve lock, so a second server on the same file fails at start (docs/store.md).
     owns_database: bool = False
     #: The access log: "text" (one line per request), "json" (one object per line) or "off".
     access_log: str = "text"

@@ -44,6 +44,7 @@ from .base import (
     VersionMatch,
 )
 from .cache import CommitCache
+from .generation import SharedGeneration
 from .ids import api_key_lookup, login_hash, new_id
 from .migrations import MIGRATIONS
 from .writer import GroupCommitWriter
@@ -113,10 +114,11 @@ class SqliteStore:
     uses. Opening it creates the file if needed and applies pending migrations."""
 
     def __init__(self, path: str, *, busy_timeout_seconds: float = 30.0, owner: bool = False) -> None:
-        """`owner`: this process serves the file and is its only writer of sessions (`serve`). It
-        takes the file's serve lock (a second owner fails with StoreUnavailable) and caches session
-        reads, which its own commits invalidate. Without it (the CLI, tests, tools) nothing is
-        cached, so any number of processes may share the file."""
+        """`owner`: this process serves the file (`serve`, or the supervisor of `--workers`): it
+        takes the file's serve lock, and a second owner fails with StoreUnavailable. Any number of
+        other stores (workers, the CLI, tests) may share the file. Every store caches sessions read
+        by id, under the file's shared commit counter (`generation.py`), so a commit by any of them
+        is seen by all."""
         self.path = path
         self._busy_timeout = busy_timeout_seconds
         self._local = threading.local()
@@ -124,17 +126,16 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._closed = False
         self._owner_lock = _claim(path) if owner else None
-        self._sessions: CommitCache[str, SessionRecord] | None = CommitCache() if owner else None
+        self._sessions: CommitCache[str, SessionRecord] = CommitCache()
         try:
             self._migrate(self._connection())
+            # After the file opened, so that a path that cannot be opened is reported as the database.
+            self._generation = SharedGeneration(path)
         except BaseException:
+            self._close_connections()
             self._release_owner_lock()
             raise
-        self._writer = GroupCommitWriter(self._open, on_commit=self._committed)
-
-    def _committed(self) -> None:
-        if self._sessions is not None:
-            self._sessions.committed()
+        self._writer = GroupCommitWriter(self._open, on_commit=self._generation.advance)
 
     def _release_owner_lock(self) -> None:
         if self._owner_lock is not None:
@@ -179,7 +180,7 @@ class SqliteStore:
                 raise
             conn.execute("COMMIT")
             if write:
-                self._committed()
+                self._generation.advance()
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as exc:
@@ -221,12 +222,16 @@ class SqliteStore:
 
     def close(self) -> None:
         self._writer.close()
+        self._close_connections()
+        self._generation.close()
+        self._release_owner_lock()
+
+    def _close_connections(self) -> None:
         with self._lock:
             self._closed = True
             connections, self._connections = self._connections, []
         for conn in connections:
             conn.close()
-        self._release_owner_lock()
 
     # --- admin operations (synchronous: the CLI and tests call them directly) ---
 
@@ -372,17 +377,15 @@ class SqliteStore:
         return await self._writer.submit(work)
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        cache = self._sessions
-        if cache is None:
-            row = self._read(_SELECT_SESSION, (session_id,))
-            return None if row is None else _session(row)
-        record, generation = cache.get(session_id)
+        # Observed before the read, so the record holds every commit counted up to it (cache.py).
+        generation = self._generation.current()
+        record = self._sessions.get(session_id, generation)
         if record is None:
             row = self._read(_SELECT_SESSION, (session_id,))
             if row is None:
                 return None  # misses are not cached: unknown ids must not fill the cache
             record = _session(row)
-            cache.put(session_id, record, generation)
+            self._sessions.put(session_id, record, generation)
         return record
 
     async def patch_session(

@@ -1,4 +1,5 @@
-"""`serve --workers 2` on SQLite: one port, read-your-writes across workers, a clean stop."""
+"""`serve --workers 2` on SQLite: one port, read-your-writes across workers (each with its session
+cache), a clean stop."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def test_read_your_writes_across_workers(tmp_path: Path) -> None:
         for i in range(60):
             # httpx.get/patch open a fresh connection each time: the kernel hands each to either worker.
             assert httpx.patch(url, headers=auth, json={"purpose": f"p{i}"}).json()["purpose"] == f"p{i}"
-            assert httpx.get(url, headers=auth).json()["purpose"] == f"p{i}"
+            # Twice: each worker caches the session, and the other's next PATCH must end that.
+            for _ in range(2):
+                assert httpx.get(url, headers=auth).json()["purpose"] == f"p{i}"
             listed = httpx.get(f"{served.base_url}/ai/sessions", headers=auth, params={"specificIds": session})
             assert [s["purpose"] for s in listed.json()["items"]] == [f"p{i}"]
         deleted = httpx.delete(url, headers=auth)

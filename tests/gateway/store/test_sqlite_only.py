@@ -1,5 +1,6 @@
 """What only the SQLite store does, against a real file: its migrations, durability across reopen,
-the serve lock and the owner's session cache (the shared contract is in test_contract.py)."""
+the serve lock and the session cache that stores on one file share (the shared contract is in
+test_contract.py)."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def test_one_owner_per_file_and_others_may_still_open_it(db_path: str) -> None:
     try:
         with pytest.raises(StoreUnavailable, match="already served"):
             SqliteStore(db_path, owner=True)
-        guest = SqliteStore(db_path)  # the CLI's kind of store: no lock, no cache
+        guest = SqliteStore(db_path)  # the CLI's or a worker's kind of store: no lock
         guest.add_account("Beside the server")
         guest.close()
     finally:
@@ -109,7 +110,7 @@ def test_one_owner_per_file_and_others_may_still_open_it(db_path: str) -> None:
     SqliteStore(db_path, owner=True).close()  # closing released the lock
 
 
-def test_the_owners_cached_reads_follow_its_writes(db_path: str) -> None:
+def test_the_owners_cached_reads_follow_its_own_writes(db_path: str) -> None:
     store = SqliteStore(db_path, owner=True)
     try:
         account = store.add_account("Acme")
@@ -131,8 +132,46 @@ def test_the_owners_cached_reads_follow_its_writes(db_path: str) -> None:
         store.close()
 
 
-def test_the_owners_reads_racing_writes_from_threads_never_go_back(db_path: str) -> None:
+def _statements(store: SqliteStore) -> list[str]:
+    """Every statement the calling thread's connection to `store` runs from now on."""
+    seen: list[str] = []
+    store._connection().set_trace_callback(seen.append)
+    return seen
+
+
+def test_stores_sharing_a_file_cache_and_see_each_others_writes(db_path: str) -> None:
+    # What `serve --workers 2` runs: two stores on one file, each with its own cache and writer.
+    first, second = SqliteStore(db_path), SqliteStore(db_path)
+    try:
+        account = first.add_account("Acme")
+
+        async def scenario() -> None:
+            created = await first.create_session(account_id=account.id, purpose="first", actor_id="u", now=NOW)
+            assert (await second.get_session(created.id)) == created
+            statements = _statements(second)
+            assert (await second.get_session(created.id)) == created
+            assert statements == []  # a hit: no SQL
+            for n in range(20):
+                await first.patch_session(created.id, purpose=f"p{n}", actor_id="u", now=LATER)
+                got = await second.get_session(created.id)
+                assert got is not None and got.purpose == f"p{n}"
+            assert len(statements) == 20  # one read after each write, none in between
+            first.add_user("admin")  # an admin transaction counts as a commit too
+            await second.get_session(created.id)
+            assert len(statements) == 21
+            assert await first.delete_session(created.id)
+            assert (await second.get_session(created.id)) is None
+
+        anyio.run(scenario)
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize("readers_store", ["the writer's", "another on the file"])
+def test_reads_racing_writes_from_threads_never_go_back(db_path: str, readers_store: str) -> None:
     store = SqliteStore(db_path, owner=True)
+    reading = store if readers_store == "the writer's" else SqliteStore(db_path)
     account = store.add_account("Acme")
     created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="0", actor_id="u", now=NOW))
     stop = threading.Event()
@@ -142,7 +181,7 @@ def test_the_owners_reads_racing_writes_from_threads_never_go_back(db_path: str)
         async def loop() -> None:
             while not stop.is_set():
                 before = acknowledged[0]
-                got = await store.get_session(created.id)
+                got = await reading.get_session(created.id)
                 if got is None or int(got.purpose or "0") < before:
                     errors.append(f"read {got} after {before} was acknowledged")
 
@@ -161,6 +200,7 @@ def test_the_owners_reads_racing_writes_from_threads_never_go_back(db_path: str)
         for t in readers:
             t.join()
         store.close()
+        reading.close()
     assert errors == []
 
 
