@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -135,7 +135,7 @@ class SqliteStore:
             self._close_connections()
             self._release_owner_lock()
             raise
-        self._writer = GroupCommitWriter(self._open, on_commit=self._generation.advance)
+        self._writer = GroupCommitWriter(self._open, turn=self._write_turn)
 
     def _release_owner_lock(self) -> None:
         if self._owner_lock is not None:
@@ -168,19 +168,23 @@ class SqliteStore:
                 self._connections.append(conn)
         return conn
 
+    def _write_turn(self) -> AbstractContextManager[None]:
+        """The file's write turn among every process on it, held from BEGIN to COMMIT; it counts
+        the commit before the write is acknowledged (generation.py)."""
+        return self._generation.writing(self._busy_timeout)
+
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
         conn = self._connection()
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            if write:
-                self._generation.advance()
+            with self._write_turn() if write else nullcontext():
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.IntegrityError:
             raise
         except sqlite3.Error as exc:

@@ -20,6 +20,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -72,11 +73,15 @@ def _as_store_error(exc: BaseException) -> BaseException:
 
 class GroupCommitWriter:
     def __init__(
-        self, connect: Callable[[], sqlite3.Connection], *, on_commit: Callable[[], None] | None = None
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        *,
+        turn: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
         self._connect = connect
-        #: Called on the writer thread after each COMMIT, before any caller hears of it.
-        self._on_commit = on_commit
+        #: Held around each group transaction: the file's write turn among processes, which counts
+        #: the commit on its way out, before any caller hears of it (generation.py).
+        self._turn = turn
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._closed = False
@@ -129,14 +134,15 @@ class GroupCommitWriter:
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Job[Any]]) -> None:
         try:
-            try:
-                outcomes = self._run_batch(conn, batch, isolated=False)
-            except _JobFailed:
-                conn.execute("ROLLBACK")
-                outcomes = self._run_batch(conn, batch, isolated=True)
-            if self._on_commit is not None:
-                self._on_commit()
+            with self._turn():
+                try:
+                    outcomes = self._run_batch(conn, batch, isolated=False)
+                except _JobFailed:
+                    conn.execute("ROLLBACK")
+                    outcomes = self._run_batch(conn, batch, isolated=True)
             observe_writer_batch(len(batch))
+        except StoreUnavailable as exc:  # no write turn in time; nothing was begun
+            outcomes = [(None, exc) for _ in batch]
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

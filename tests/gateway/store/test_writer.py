@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -108,3 +109,37 @@ def test_a_job_that_fails_after_writing_is_undone_alone(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         stored = {row[0] for row in conn.execute("SELECT x FROM t")}
     assert stored == set(range(100)) - failed
+
+
+def test_no_write_turn_in_time_fails_the_batch_and_writes_nothing(tmp_path: Path) -> None:
+    # Another process holds the file's write turn past the busy timeout: the callers hear
+    # StoreUnavailable, and no transaction was begun behind the turn's back.
+    path = tmp_path / "t.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (x INTEGER)").connection.close()
+    entered: list[int] = []
+
+    @contextlib.contextmanager
+    def refused_turn() -> Iterator[None]:
+        entered.append(1)
+        raise StoreUnavailable("no write turn on the database within 0.1 s")
+        yield
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    writer = GroupCommitWriter(connect, turn=refused_turn)
+
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            *(writer.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i,))) for i in range(20)),
+            return_exceptions=True,
+        )
+
+    try:
+        results = anyio.run(scenario)
+    finally:
+        writer.close()
+    assert all(isinstance(r, StoreUnavailable) and "write turn" in str(r) for r in results)
+    assert 1 <= len(entered) <= 20  # once per group, not once per job
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
