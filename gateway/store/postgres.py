@@ -9,15 +9,18 @@
   first use, so a serving process never opens it.
 - Every wait is bounded: the connection attempt (`connect_timeout`), the wait for a pooled
   connection (`pool_timeout`), each statement and lock wait (`statement_timeout`, `lock_timeout`)
-  and unacknowledged TCP data (`tcp_user_timeout`). When the database is down the store raises
-  StoreUnavailable within those bounds. A connection the server dropped is closed, not lent, and
-  the next request dials afresh, so service resumes without a restart.
+  and unacknowledged TCP data (`tcp_user_timeout`), and a whole operation, all of those together
+  (`operation_timeout`, so that a slow pool and then a slow statement cannot add up). When the
+  database is down or too slow the store raises StoreUnavailable within that bound. A connection
+  the server dropped is closed, not lent, and the next request dials afresh, so service resumes
+  without a restart.
 - Commits wait for the WAL flush (PostgreSQL's default `synchronous_commit=on`): an acknowledged
   write survives a crash of the gateway or of the database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -103,11 +106,13 @@ class PostgresStore:
         connect_timeout: int = 2,
         pool_timeout: float = 3.0,
         statement_timeout: float = 4.0,
+        operation_timeout: float = 4.0,
         reconnect_seconds: float = 2.0,
         max_connections: int = 10,
     ) -> None:
         self.url = url
         self._pool_timeout = pool_timeout
+        self._operation_timeout = operation_timeout
         ms = int(statement_timeout * 1000)
         self._max_connections = max_connections
         self._reconnect_seconds = reconnect_seconds
@@ -152,11 +157,15 @@ class PostgresStore:
     async def _on_connection(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` on a pooled connection in autocommit: each statement commits on its own."""
         try:
-            conn = await self._pool.acquire()
-            try:
-                return await work(conn)
-            finally:
-                self._pool.release(conn)
+            async with asyncio.timeout(self._operation_timeout):
+                conn = await self._pool.acquire()
+                try:
+                    return await work(conn)
+                finally:
+                    # Cut off mid-statement, the connection is not idle: the pool closes it.
+                    self._pool.release(conn)
+        except TimeoutError:
+            raise StoreUnavailable(f"database did not answer within {self._operation_timeout:g} s") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             # A pool timeout, a closed pool and a cancelled statement are OperationalErrors too.
             raise StoreUnavailable(f"database unavailable: {_reason(exc)}") from None

@@ -241,12 +241,13 @@ def test_database_stopped_and_started_under_load_is_503_then_service_without_res
                 for _ in range(3):
                     began = time.monotonic()
                     r = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth, timeout=30)
-                    # The target is 503 within 5 s; bounded generously here so a loaded machine passes.
-                    assert r.status_code == 503 and time.monotonic() - began < 10
+                    # The promise: 503 within 5 s (the store bounds a whole operation at 4 s).
+                    assert r.status_code == 503 and time.monotonic() - began < 5
                     assert r.json()["responseStatus"]["errorCode"] == "ServiceUnavailable"
             own_cluster.start()
-            for node in serving:  # the same processes serve again, with no restart
-                deadline = time.monotonic() + 20
+            restarted = time.monotonic()
+            for node in serving:  # the same processes serve again, with no restart, within 10 s
+                deadline = restarted + 10
                 while True:
                     r = httpx.get(f"{node.base_url}/ai/sessions/{sid}", headers=world.auth, timeout=30)
                     if r.status_code == 200:

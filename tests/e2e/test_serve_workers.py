@@ -1,5 +1,6 @@
-"""`serve --workers 2` on SQLite: one port, read-your-writes across workers (each with its session
-cache), a clean stop."""
+"""`serve --workers 2`, on SQLite and on PostgreSQL: one port, read-your-writes across workers (each
+SQLite worker with its session cache), logins, logouts and new keys seen by every worker, a clean
+stop."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ import subprocess
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
-from .conftest import cli, free_port, serve_command
+from .conftest import ADMIN_PASSWORD, cli, free_port, serve_command
 from .served import db_in, seed, serving
+
+#: Requests on fresh connections, which the kernel deals out between the workers: enough that
+#: both serve some (the metrics files below show they do).
+TRIES = 30
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return db_in(tmp_path)
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 def _children(pid: int) -> set[int]:
@@ -28,8 +42,8 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_read_your_writes_across_workers(tmp_path: Path) -> None:
-    db = db_in(tmp_path)
+def test_read_your_writes_across_workers(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     key = seed(db)
     account = cli(db, "accounts", "add", "Workers Co")
     auth = {"Authorization": f"Bearer {key}"}
@@ -61,6 +75,42 @@ def test_read_your_writes_across_workers(tmp_path: Path) -> None:
     assert len(served_by & workers) == 2, (served_by, workers)
     assert not any(_alive(pid) for pid in served_by)  # SIGTERM stopped both workers (exit 0 checked by serving)
     assert not Path(match[1]).exists()  # the supervisor removed its metrics directory
+
+
+def test_logins_logouts_and_new_keys_hold_on_every_worker(tmp_path: Path, db_url: str) -> None:
+    seed(db_url)
+    cli(
+        db_url,
+        "users",
+        "add",
+        "agent",
+        "--role",
+        "SystemAdministrator",
+        "--password-stdin",
+        stdin=ADMIN_PASSWORD + "\n",
+    )
+    with serving(tmp_path, db_url, "--workers", "2") as served:
+        sessions = f"{served.base_url}/ai/sessions"
+        # A key made with the CLI while the workers run works on whichever worker answers, at once.
+        key = cli(db_url, "apikeys", "create", "agent")
+        assert {httpx.get(sessions, headers={"Authorization": f"Bearer {key}"}).status_code for _ in range(TRIES)} == {
+            200
+        }
+        login = httpx.post(
+            f"{served.base_url}/auth/credentials", json={"userName": "agent", "password": ADMIN_PASSWORD}
+        )
+        assert login.status_code == 200
+        cookie = {"ss-id": login.cookies["ss-id"]}
+        assert {httpx.get(sessions, cookies=cookie).status_code for _ in range(TRIES)} == {200}
+        assert httpx.post(f"{served.base_url}/auth/logout", cookies=cookie).status_code == 200
+        # Logins are never cached, so the logout holds on every worker at once (the promise is 1 s).
+        assert {httpx.get(sessions, cookies=cookie).status_code for _ in range(TRIES)} == {401}
+        match = re.search(r"metrics in (\S+)", served.log())
+        assert match is not None
+        files = "\n".join(p.name for p in Path(match[1]).iterdir())
+        served_by = {int(pid) for pid in re.findall(r"_(\d+)\.db$", files, re.M)}
+        workers = _children(served.process.pid)
+    assert len(served_by & workers) == 2, (served_by, workers)  # both workers answered some of them
 
 
 def test_the_supervisor_holds_the_serve_lock(tmp_path: Path) -> None:
