@@ -37,6 +37,8 @@ _JUST_STR = {str}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 HeaderCase = Literal["wire", "pascal"]
+#: A record type's (attribute, wire name) pairs, in order.
+Columns = tuple[tuple[str, str], ...]
 
 
 def _field(text: str) -> str:
@@ -81,22 +83,26 @@ def _cached_per_type(fn: Callable[[Any], R]) -> Callable[[Any], R]:
 
 
 @_cached_per_type
-def _columns_of_type(tp: Any) -> list[tuple[str, str]] | None:
+def _columns_of_type(tp: Any) -> Columns | None:
     """(attribute, wire name) pairs for a record type, or None for anything else."""
     info = mi.type_info(tp)
     while isinstance(info, mi.Metadata):
         info = info.type
     if isinstance(info, mi.StructType | mi.DataclassType):
-        return [(f.name, f.encode_name) for f in info.fields]
+        return tuple((f.name, f.encode_name) for f in info.fields)
     return None
 
 
-def _record_columns(record: Any) -> list[tuple[str, str]]:
+@lru_cache(maxsize=256)
+def _struct_columns(cls: type[msgspec.Struct]) -> Columns:
+    return tuple(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+
+
+def _record_columns(record: Any) -> Columns:
     if isinstance(record, msgspec.Struct):
-        cls = type(record)
-        return list(zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True))
+        return _struct_columns(type(record))
     if dataclasses.is_dataclass(record):
-        return [(f.name, f.name) for f in dataclasses.fields(record)]
+        return tuple((f.name, f.name) for f in dataclasses.fields(record))
     raise EncodeError(f"not a record: {type(record).__qualname__}")
 
 
@@ -105,6 +111,11 @@ def _header(name: str, case: HeaderCase) -> str:
     # is the same text for every name a property can have; a renamed member (`Column,3`) must be
     # quoted or it would shift every column after it.
     return _field(name[:1].upper() + name[1:] if case == "pascal" else name)
+
+
+@lru_cache(maxsize=256)
+def _header_line(columns: Columns, case: HeaderCase) -> str:
+    return ",".join(_header(wire, case) for _, wire in columns)
 
 
 def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
@@ -117,11 +128,12 @@ def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
     return [_cell(value, neutralize) for value in values]
 
 
-def _table(records: Sequence[Any], columns: list[tuple[str, str]], case: HeaderCase, neutralize: bool) -> str:
-    lines = [",".join(_header(wire, case) for _, wire in columns)]
-    if len(records) < 2:  # one row: the column machinery costs more than it saves
+def _table(records: Sequence[Any], columns: Columns, case: HeaderCase, neutralize: bool) -> str:
+    lines = [_header_line(columns, case)]
+    if len(records) < 2:
+        # One row: its cells are checked as a column's are, all plain text at C speed.
         for record in records:
-            lines.append(",".join(_cell(getattr(record, attr, None), neutralize) for attr, _ in columns))
+            lines.append(",".join(_column_cells([getattr(record, attr, None) for attr, _ in columns], neutralize)))
         return ROW_SEPARATOR.join(lines) + ROW_SEPARATOR
     # Column by column, so plain text columns cost C calls, not a Python step per cell.
     cells = [_column_cells([getattr(record, attr, None) for record in records], neutralize) for attr, _ in columns]

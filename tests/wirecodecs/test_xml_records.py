@@ -1,7 +1,9 @@
-"""The XML writer's template for lists of text records writes exactly what the general writer does."""
+"""The XML writer's templates, for text records and lists of them, write exactly what the general
+writer does."""
 
 from __future__ import annotations
 
+import contextlib
 from unittest import mock
 
 from hypothesis import given, settings
@@ -40,5 +42,45 @@ def test_records_written_from_the_template_are_those_of_the_general_writer(
             return type(exc).__name__
 
     fast = encode()
-    with mock.patch.object(_writer._Encoder, "records", lambda self, entries, item, ns: False):
+    with general_writer():
         assert encode() == fast
+
+
+def general_writer() -> contextlib.ExitStack:
+    """Every template off: the writer writes element by element."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(mock.patch.object(_writer._Encoder, "records", lambda self, entries, item, ns: False))
+    stack.enter_context(mock.patch.object(_writer._Encoder, "filled", lambda self, obj, contract: False))
+    return stack
+
+
+RECORD = st.builds(AISessionInfo, **dict.fromkeys(AISessionInfo.__struct_fields__, TEXT))
+
+
+@settings(max_examples=400, deadline=None)
+@given(RECORD, RECORD, st.sampled_from(["replace", "error"]))
+def test_a_record_written_from_its_template_is_that_of_the_general_writer(
+    first: AISessionInfo, second: AISessionInfo, invalid: str
+) -> None:
+    # The first record makes the template of its shape; the second reuses it when its shape is the same.
+    codec = XmlCodec(invalid_chars=invalid)  # type: ignore[arg-type]
+
+    def encode(record: AISessionInfo) -> object:
+        try:
+            return codec.encode(record, type=AISessionInfo)
+        except Exception as exc:  # an invalid character with invalid="error"
+            return type(exc).__name__
+
+    encode(first)
+    fast = encode(second)
+    with general_writer():
+        assert encode(second) == fast
+
+
+def test_a_record_of_the_same_shape_reuses_its_template() -> None:
+    codec = XmlCodec()
+    texts = {name: "x" for name in AISessionInfo.__struct_fields__}
+    codec.encode(AISessionInfo(**texts))
+    with mock.patch.object(_writer._Encoder, "members", side_effect=AssertionError("written member by member")):
+        body = codec.encode(AISessionInfo(**{**texts, "purpose": "a & b"}))
+    assert b"<Purpose>a &amp; b</Purpose>" in body

@@ -171,9 +171,9 @@ class Contracts:
         self._contract_namespaces = dict(contract_namespaces)
         self._structs: dict[Any, ClassContract] = {}
         self._text_members: dict[int, Callable[[Any], tuple[Any, ...]] | None] = {}
-        #: The writer's markup templates for list entries (see `_writer._Encoder.records`), by
-        #: contract and writer state.
-        self.templates: dict[tuple[Any, ...], str] = {}
+        #: The writer's markup templates for records and list entries (`_writer._Encoder.filled`
+        #: and `records`), by contract, shape and writer state; None: that shape has no template.
+        self.templates: dict[tuple[Any, ...], str | None] = {}
         self.node_for: Callable[[Hashable], Node] = lru_cache(maxsize=512)(self._node_for)
 
     # --- namespaces ---

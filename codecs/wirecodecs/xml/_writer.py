@@ -19,7 +19,7 @@ import enum
 import math
 import re
 import typing
-from itertools import chain
+from itertools import chain, compress
 from typing import Any, Literal
 
 import msgspec
@@ -165,6 +165,19 @@ class _XmlWriter:
         del self._ns[mark:]
 
 
+#: A text member's shape, which decides its markup: nil, empty (`<X />`), text, or not text at all.
+_NIL, _EMPTY, _TEXT, _OTHER = "nil", "empty", "text", "other"
+_UNKNOWN: Any = object()
+
+
+def _text_shape(value: Any) -> str:
+    if value is None or value is msgspec.UNSET:
+        return _NIL
+    if type(value) is not str:
+        return _OTHER
+    return _TEXT if value else _EMPTY
+
+
 def scalar_text(value: Any) -> str:
     """A scalar as XmlConvert writes it."""
     if isinstance(value, bool):
@@ -243,7 +256,8 @@ class _Encoder:
                 runtime = self._contracts.node_for(resolve_type(value))
                 assert runtime.struct is not None
                 contract = runtime.struct
-            self.members(value, contract)
+            if not self.filled(value, contract):
+                self.members(value, contract)
         elif kind == LIST or (kind == ANY and isinstance(value, (list, tuple, set, frozenset))):
             item = node.item if node.item is not None else self._contracts.node_for(Any)
             if kind == LIST and item.kind == STRUCT and type(value) is list and self.records(value, item, node.ns):
@@ -259,6 +273,54 @@ class _Encoder:
             self.mapping(value, node if kind == DICT else self._contracts.node_for(dict[Any, Any]))
         else:
             w.text(scalar_text(value))
+
+    def filled(self, obj: Any, contract: ClassContract) -> bool:
+        """A record whose members are all text, written by filling in the markup this contract
+        writes from this writer state with members of this shape (nil, empty or text each): the
+        markup depends on nothing else, so it is made once, by writing the record, and reused.
+        False (nothing written) when the record does not suit."""
+        get = self._contracts.text_members(contract)
+        if get is None:
+            return False
+        values = get(obj)
+        # The shape, in C: a type and a truth value per member (None, UNSET and "" are false).
+        present = tuple(map(bool, values))
+        w = self._w
+        key = (id(contract), tuple(map(type, values)), present, tuple(w._ns), len(w._elements), w._open, w._pending)
+        templates = self._contracts.templates
+        template = templates.get(key, _UNKNOWN)
+        texts = tuple(compress(values, present))
+        if template is _UNKNOWN:
+            shape = tuple(map(_text_shape, values))
+            if _OTHER in shape:
+                templates[key] = None
+                return False
+            templates[key] = self.member_template(obj, contract, shape, texts)
+            return True  # written while the template was made
+        if template is None:
+            return False
+        if _TEXT_SPECIAL.search("".join(texts)) is not None:
+            texts = tuple(escape_text(text, w._invalid) for text in texts)
+        w.raw(template % texts)
+        # Where writing the members would have left the writer: the last one closed.
+        w._open = False
+        w._pending = None
+        return True
+
+    def member_template(self, obj: Any, contract: ClassContract, shape: tuple[str, ...], texts: tuple[str, ...]) -> str:
+        """Write `obj`'s members with a marker in place of each text, and return that markup with
+        `%s` for each marker; then write the record's own texts into it."""
+        members = zip(contract.members, shape, strict=True)
+        markers = {m.py_name: f"\ue000{i}\ue001" for i, (m, kind) in enumerate(members) if kind is _TEXT}
+        w = self._w
+        mark = len(w._out)
+        self.members(msgspec.structs.replace(obj, **markers), contract)
+        markup = "".join(w._out[mark:]).replace("%", "%%")
+        del w._out[mark:]
+        for marker in markers.values():
+            markup = markup.replace(marker, "%s")
+        w.raw(markup % tuple(escape_text(text, w._invalid) for text in texts))
+        return markup
 
     def records(self, entries: list[Any], item: Node, ns: str) -> bool:
         """A list of records whose members are all non-empty text, the second one onwards from one
