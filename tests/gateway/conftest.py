@@ -49,8 +49,17 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-#: HTTP and auth modules that run once per store (the whole suite runs on SQLite).
-BOTH_STORES = frozenset({"test_http_operations", "test_http_auth", "test_auth", "test_http_preconditions"})
+#: HTTP, auth and service modules that run once per store (the whole suite runs on SQLite).
+BOTH_STORES = frozenset(
+    {
+        "test_http_operations",
+        "test_http_auth",
+        "test_auth",
+        "test_http_preconditions",
+        "test_service",
+        "test_timed_store",
+    }
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 import anyio
@@ -23,7 +22,7 @@ from gateway.dtos import (
 )
 from gateway.errors import ArgumentError, NotFound, PreconditionFailed
 from gateway.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionService
-from gateway.store import AccountRecord, SqliteStore, VersionMatch
+from gateway.store import AccountRecord, Store, VersionMatch, open_store
 
 T = TypeVar("T")
 
@@ -46,7 +45,7 @@ class Ticks:
 
 @dataclass
 class Env:
-    store: SqliteStore
+    store: Store
     service: SessionService
     clock: Ticks
     acme: AccountRecord
@@ -54,8 +53,8 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    store = SqliteStore(str(tmp_path / "service.db"))
+def env(db_url: str) -> Iterator[Env]:
+    store = open_store(db_url)
     clock = Ticks()
     try:
         yield Env(

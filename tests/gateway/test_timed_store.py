@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import anyio
 import pytest
 
 from gateway.apikeys import hash_api_key
 from gateway.serving.timed_store import TIMED_METHODS, TimedStore
-from gateway.store import SqliteStore, Store, UnknownAccount
+from gateway.store import Store, UnknownAccount, open_store
 
 NOW = "2026-11-24T10:00:00.000000Z"
 
@@ -34,8 +33,8 @@ def samples() -> Samples:
 
 
 @pytest.fixture
-def timed(tmp_path: Path, samples: Samples) -> Iterator[TimedStore]:
-    inner = SqliteStore(str(tmp_path / "timed.db"))
+def timed(db_url: str, samples: Samples) -> Iterator[TimedStore]:
+    inner = open_store(db_url)
     store = TimedStore(inner, samples.observer)
     try:
         yield store

@@ -15,6 +15,7 @@ from gateway.store import (
     DuplicateName,
     SessionQuery,
     Store,
+    StoreUnavailable,
     UnknownAccount,
     UnknownApiKey,
     UnknownUser,
@@ -433,3 +434,13 @@ def test_a_keys_last_use_is_recorded_to_the_minute(store: Store) -> None:
     assert [k.last_used_at for k in store.list_api_keys()] == ["2026-11-24T10:00Z"]
     anyio.run(store.record_api_key_use, hash_api_key("ak_gone"), "2026-11-24T10:01Z")  # no error
     assert anyio.run(store.api_key_user, hash_api_key("ak_gone")) is None
+
+
+def test_a_closed_store_refuses_work(store: Store) -> None:
+    account = store.add_account("Acme")
+    store.close()
+    store.close()  # twice is harmless (the fixture closes it again)
+    with pytest.raises(StoreUnavailable):
+        store.add_account("late")
+    with pytest.raises(StoreUnavailable):
+        anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))

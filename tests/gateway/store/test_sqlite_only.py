@@ -72,13 +72,6 @@ def test_unopenable_paths_raise_store_unavailable(tmp_path: Path) -> None:
         SqliteStore(str(garbage))
 
 
-def test_a_closed_store_refuses_work(db_path: str) -> None:
-    s = SqliteStore(db_path)
-    s.close()
-    with pytest.raises(StoreUnavailable):
-        s.add_account("late")
-
-
 def test_session_queries_select_the_record_fields_in_order(store: SqliteStore) -> None:
     # _session() builds a SessionRecord positionally from a row: the columns must be its fields.
     account = store.add_account("Acme")
