@@ -276,3 +276,22 @@ def test_seeding_works_on_postgresql_through_the_environment(pg_url: str, scheme
         assert store.account_exists(account.stdout.strip())
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--db", "postgresql://gw@127.0.0.1:9/evo", "accounts", "list"),
+        ("--db", "postgres://gw@127.0.0.1:9/evo", "apikeys", "list"),
+        ("serve", "--port", "0"),  # the URL from EVO_GATEWAY_DB
+    ],
+)
+def test_without_the_postgres_extra_every_command_says_what_to_install(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # As if psycopg were not installed: a module of that name first on the path refuses to import.
+    (tmp_path / "psycopg.py").write_text("raise ImportError('No module named psycopg')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO), str(REPO / "codecs")])}
+    done = run(*args, env={**env, "EVO_GATEWAY_DB": "postgresql://gw@127.0.0.1:9/evo"})
+    assert done.returncode == 1, done
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'evo-gateway[postgres]'" in lines[0], done.stderr

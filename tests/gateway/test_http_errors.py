@@ -137,11 +137,23 @@ def test_predefined_route_without_session_id_is_400(client: TestClient, world: W
     assert r.json()["responseStatus"]["errors"][0]["fieldName"] == "sessionId"
 
 
-def test_an_unreachable_store_is_503_in_the_callers_format(client: TestClient, world: World) -> None:
+@pytest.mark.parametrize(
+    ("accept", "error_code"),
+    [
+        ("application/json", '"errorCode":"ServiceUnavailable"'),
+        ("application/jsv", "{responseStatus:{errorCode:ServiceUnavailable"),
+        ("application/xml", "<ErrorCode>ServiceUnavailable</ErrorCode>"),
+        ("text/csv", "ServiceUnavailable"),
+    ],
+)
+def test_an_unreachable_store_is_503_in_the_callers_format(
+    client: TestClient, world: World, accept: str, error_code: str
+) -> None:
     world.store.close()
-    r = client.get("/ai/sessions", headers={**world.admin, "Accept": "application/json"})
+    r = client.get("/ai/sessions", headers={**world.admin, "Accept": accept})
     assert r.status_code == 503
-    assert r.json()["responseStatus"]["errorCode"] == "ServiceUnavailable"
+    assert r.headers["content-type"].split(";")[0] == accept
+    assert error_code in r.text
 
 
 @pytest.mark.parametrize("path", ["/ai/sessions/a%0Ab", "/nope%0A", "/ai/sessions/%0A", "/jsv/reply/Get%0AAISession"])

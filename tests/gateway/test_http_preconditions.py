@@ -107,6 +107,16 @@ def test_delete_with_if_match_deletes_only_the_current_version(client: TestClien
     assert version_of(world, session_id) is None
 
 
+def test_delete_with_if_match_star_deletes_a_session_that_exists(client: TestClient, world: World) -> None:
+    session_id, _ = new_session(client, world, "json")
+    client.patch(f"/ai/sessions/{session_id}", json={"purpose": "moved on"}, headers=world.admin)  # version 2
+    deleted = client.delete(f"/ai/sessions/{session_id}", headers={**world.admin, "If-Match": "*"})
+    assert deleted.status_code == 204
+    assert version_of(world, session_id) is None
+    again = client.delete(f"/ai/sessions/{session_id}", headers={**world.admin, "If-Match": "*"})
+    assert again.status_code == 404
+
+
 def test_without_the_headers_nothing_changes(client: TestClient, world: World) -> None:
     session_id, _ = new_session(client, world, "json")
     for _ in range(3):
