@@ -51,6 +51,7 @@ def general_writer() -> contextlib.ExitStack:
     stack = contextlib.ExitStack()
     stack.enter_context(mock.patch.object(_writer._Encoder, "records", lambda self, entries, item, ns: False))
     stack.enter_context(mock.patch.object(_writer._Encoder, "filled", lambda self, obj, contract: False))
+    stack.enter_context(mock.patch.object(_writer, "_fill_document", lambda *args: None))
     return stack
 
 
@@ -81,6 +82,26 @@ def test_a_record_of_the_same_shape_reuses_its_template() -> None:
     codec = XmlCodec()
     texts = {name: "x" for name in AISessionInfo.__struct_fields__}
     codec.encode(AISessionInfo(**texts))
-    with mock.patch.object(_writer._Encoder, "members", side_effect=AssertionError("written member by member")):
+    with mock.patch.object(_writer, "_XmlWriter", side_effect=AssertionError("written element by element")):
         body = codec.encode(AISessionInfo(**{**texts, "purpose": "a & b"}))
     assert b"<Purpose>a &amp; b</Purpose>" in body
+
+
+def test_a_record_inside_another_reuses_its_members_template() -> None:
+    # Not a root: the member template (`filled`), not the document's, writes it.
+    codec = XmlCodec()
+    texts = {name: "x" for name in AISessionInfo.__struct_fields__}
+
+    def page(purpose: str) -> ListResponse[AISessionInfo]:
+        return ListResponse(items=[AISessionInfo(**{**texts, "purpose": purpose})], total_count=1)
+
+    codec.encode(page("x"), type=ListResponse[AISessionInfo])
+    general = _writer._Encoder.members
+
+    def members(self: _writer._Encoder, obj: object, contract: object) -> None:
+        assert not isinstance(obj, AISessionInfo), "the record was written member by member"
+        general(self, obj, contract)  # type: ignore[arg-type]
+
+    with mock.patch.object(_writer._Encoder, "members", members):
+        body = codec.encode(page("a < b"), type=ListResponse[AISessionInfo])
+    assert b">a &lt; b</d2p1:Purpose>" in body

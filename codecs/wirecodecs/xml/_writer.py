@@ -82,8 +82,8 @@ class _XmlWriter:
         self._pending: tuple[str, str] | None = None  # implicit declaration, written at tag close
         self._attributes = 1  # XmlWrappedWriter._prefix: reset to 1 per element, +1 per attribute
 
-    def getvalue(self) -> bytes:
-        return "".join(self._out).encode("utf-8", "surrogatepass")
+    def getvalue(self) -> str:
+        return "".join(self._out)
 
     def _lookup_prefix(self, uri: str) -> str | None:
         """XmlWellFormedWriter.LookupPrefix: the newest binding of `uri`, unless its prefix was rebound."""
@@ -168,6 +168,7 @@ class _XmlWriter:
 #: A text member's shape, which decides its markup: nil, empty (`<X />`), text, or not text at all.
 _NIL, _EMPTY, _TEXT, _OTHER = "nil", "empty", "text", "other"
 _UNKNOWN: Any = object()
+_DOCUMENT = "document"  # the templates' key for a whole document
 
 
 def _text_shape(value: Any) -> str:
@@ -392,6 +393,47 @@ class _Encoder:
 
 def encode_document(contracts: Contracts, obj: Any, declared: Any, invalid: InvalidChars) -> bytes:
     node = contracts.node_for(declared if declared is not None else resolve_type(obj))
+    contract = node.struct
+    if node.kind == STRUCT and contract is not None and getattr(contract.cls, "__origin__", contract.cls) is type(obj):
+        filled = _fill_document(contracts, obj, node, contract, invalid)
+        if filled is not None:
+            return filled
+    return _write_document(contracts, obj, node, invalid).encode("utf-8", "surrogatepass")
+
+
+def _fill_document(
+    contracts: Contracts, obj: Any, node: Node, contract: ClassContract, invalid: InvalidChars
+) -> bytes | None:
+    """A text record as the root: the whole document from a template of its shape (see
+    `_Encoder.filled`), made once by writing a probe with markers for its texts. None: the record
+    does not suit."""
+    get = contracts.text_members(contract)
+    if get is None:
+        return None
+    values = get(obj)
+    present = tuple(map(bool, values))
+    key = (_DOCUMENT, id(contract), tuple(map(type, values)), present)
+    template = contracts.templates.get(key, _UNKNOWN)
+    if template is None:
+        return None
+    if template is _UNKNOWN:
+        shape = tuple(map(_text_shape, values))
+        if _OTHER in shape:
+            contracts.templates[key] = None
+            return None
+        members = zip(contract.members, shape, strict=True)
+        markers = {m.py_name: f"\ue000{i}\ue001" for i, (m, kind) in enumerate(members) if kind is _TEXT}
+        template = _write_document(contracts, msgspec.structs.replace(obj, **markers), node, invalid).replace("%", "%%")
+        for marker in markers.values():
+            template = template.replace(marker, "%s")
+        contracts.templates[key] = template
+    texts = tuple(compress(values, present))
+    if _TEXT_SPECIAL.search("".join(texts)) is not None:
+        texts = tuple(escape_text(text, invalid) for text in texts)
+    return str(template % texts).encode("utf-8", "surrogatepass")
+
+
+def _write_document(contracts: Contracts, obj: Any, node: Node, invalid: InvalidChars) -> str:
     writer = _XmlWriter(invalid)
     if node.kind == STRUCT:
         assert node.struct is not None
