@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -90,6 +91,8 @@ def string_size(value: Any) -> int:
     if kind is str:
         return len(value)
     if kind is list or kind is tuple:
+        if value and isinstance(value[0], msgspec.Struct):
+            return _records_size(value)
         return sum([string_size(item) for item in value])
     if isinstance(value, msgspec.Struct):
         total = 0
@@ -102,6 +105,16 @@ def string_size(value: Any) -> int:
     if kind is dict:
         return sum([string_size(k) + string_size(v) for k, v in value.items()])
     return 0
+
+
+def _records_size(records: list[Any] | tuple[Any, ...]) -> int:
+    """`string_size` of a list of records, at C speed when their members are all text or falsy (a
+    page of sessions): every member in one flat list, the falsy ones (null, "", 0) dropped, the
+    rest joined. A record or a member that is not text makes that raise: then walk them."""
+    try:
+        return len("".join(filter(None, list(chain.from_iterable(map(astuple, records))))))
+    except TypeError:
+        return sum([string_size(item) for item in records])
 
 
 def _longest(value: Any) -> int:
