@@ -145,6 +145,7 @@ def _serve(args: argparse.Namespace) -> None:
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
         limit_concurrency=args.limit_concurrency or None,
+        loop=args.loop,
     )
     _check_database_directory(args.db)
     try:

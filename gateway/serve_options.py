@@ -18,6 +18,7 @@ from .http.cors import DEFAULT_HEADERS, check_origin
 from .limits import RequestLimits
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
+from .serving.server import EVENT_LOOPS
 from .throttle import AuthLimits
 
 __all__ = ["ENV_PREFIX", "SERVE_OPTIONS", "EnvError", "ServeOption", "apply_environment", "bounded_int", "seconds"]
@@ -262,6 +263,13 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         "request bodies without valid credentials (sign-ins) larger than this get 413",
         bounded_int(1, 2**31 - 1),
         metavar="BYTES",
+    ),
+    ServeOption(
+        "--loop",
+        "asyncio",
+        "the event loop: asyncio's own (answers in the order requests finish) or uvloop (docs/operations.md)",
+        str,
+        choices=EVENT_LOOPS,
     ),
     ServeOption(
         "--limit-concurrency",
