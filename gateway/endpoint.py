@@ -186,7 +186,7 @@ class Endpoint:
         check_verb(match, exchange.verb)
         ctx.if_match = request.headers.get("if-match")
         ctx.if_none_match = request.headers.get("if-none-match")
-        watching = watch_disconnect(request.request.receive) if operation.costly else Unwatched()
+        watching = watch_disconnect(request.request.receive) if operation.costly(dto) else Unwatched()
         async with watching as watch:
             result = await operation.handler(self._services, dto, ctx)
             if ctx.not_modified:

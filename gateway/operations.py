@@ -20,6 +20,7 @@ from .dtos import (
     PatchAISession,
 )
 from .preconditions import entity_tag, if_match, none_match
+from .service import DEFAULT_PAGE_SIZE
 
 if TYPE_CHECKING:
     from .auth import AuthService
@@ -40,6 +41,10 @@ class Services:
 
 
 Handler = Callable[[Services, Any, "CallContext"], Awaitable[Any]]
+
+
+def _never(request: Any) -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +75,10 @@ class Operation:
     #: The conditional request header the operation honours (`If-None-Match` → 304, `If-Match` →
     #: 412; gateway/preconditions.py), for the OpenAPI document.
     precondition: str | None = None
-    #: Its work grows with the data (a list): the endpoint abandons it when the client disconnects.
-    #: Single-row operations finish sooner than the watch would cost; batches are always watched.
-    costly: bool = False
+    #: Whether this request's work grows with the data (a long list): the endpoint then abandons
+    #: it when the client disconnects. Single rows and a default page finish sooner than the watch
+    #: (a listening task) would cost; batches are always watched.
+    costly: Callable[[Any], bool] = _never
 
     @property
     def response_name(self) -> str | None:
@@ -95,6 +101,10 @@ def _tagged(ctx: CallContext, found: Versioned) -> AISessionInfo:
 async def _new(services: Services, request: NewAISession, ctx: CallContext) -> AISessionInfo:
     assert ctx.caller is not None
     return _tagged(ctx, await services.sessions.new_versioned(request, ctx.caller))
+
+
+def _more_than_a_page(request: ListAISessions) -> bool:
+    return request.all or request.count_per_page > DEFAULT_PAGE_SIZE
 
 
 async def _list(services: Services, request: ListAISessions, ctx: CallContext) -> ListResponse[AISessionInfo]:
@@ -146,7 +156,7 @@ OPERATIONS: tuple[Operation, ...] = (
         request_type=ListAISessions,
         response_type=ListResponse[AISessionInfo],
         handler=_list,
-        costly=True,
+        costly=_more_than_a_page,
     ),
     Operation(
         name="GetAISession",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import starmap
+from operator import itemgetter
 from typing import NamedTuple, NoReturn
 
 import anyio
@@ -23,7 +25,7 @@ from .dtos import (
 from .errors import ArgumentError, NotFound, PreconditionFailed
 from .store.base import SORTABLE_FIELDS, SessionQuery, SessionRecord, SessionStore, UnknownAccount, VersionMatch
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "Versioned", "to_info"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "SessionService", "Versioned", "to_info", "to_infos"]
 
 #: `countPerPage` when the request leaves it at 0.
 DEFAULT_PAGE_SIZE = 100
@@ -33,6 +35,14 @@ MAX_PAGE_SIZE = 1000
 #: the GIL for most of its run: dozens at once starve the event loop, and a waiting read whose
 #: client leaves is cancelled before it starts.
 LARGE_READS = 2
+
+
+#: A SessionRecord's values in AISessionInfo's member order, for building many at C speed.
+_INFO_FIELDS = itemgetter(1, 2, 3, 0, 4, 5, 6, 7)
+
+
+def to_infos(records: list[SessionRecord]) -> list[AISessionInfo]:
+    return list(starmap(AISessionInfo, map(_INFO_FIELDS, records)))
 
 
 def to_info(record: SessionRecord) -> AISessionInfo:
@@ -147,9 +157,7 @@ class SessionService:
                 page = await self._store.list_sessions(query)
         else:
             page = await self._store.list_sessions(query)
-        response: ListResponse[AISessionInfo] = ListResponse(
-            items=[to_info(r) for r in page.items], has_more_pages=page.has_more
-        )
+        response: ListResponse[AISessionInfo] = ListResponse(items=to_infos(page.items), has_more_pages=page.has_more)
         if page.total_count is not None:
             response.total_count = page.total_count
             response.total_pages = 1 if request.all and page.total_count else math.ceil(page.total_count / per_page)

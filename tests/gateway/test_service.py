@@ -21,8 +21,8 @@ from gateway.dtos import (
     SortOrders,
 )
 from gateway.errors import ArgumentError, NotFound, PreconditionFailed
-from gateway.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionService
-from gateway.store import AccountRecord, Store, VersionMatch, open_store
+from gateway.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionService, to_info, to_infos
+from gateway.store import AccountRecord, SessionRecord, Store, VersionMatch, open_store
 
 T = TypeVar("T")
 
@@ -508,3 +508,13 @@ def test_list_filters_page_within_the_filtered_set(env: Env) -> None:
         assert (second.total_count, second.total_pages, second.has_more_pages) == (3, 2, False)
 
     run(scenario)
+
+
+def test_many_records_become_the_infos_one_record_becomes() -> None:
+    # to_infos builds positionally, in AISessionInfo's member order: it must agree with to_info.
+    records = [
+        SessionRecord(f"id{i}", f"acct{i}", f"name{i}", None if i % 2 else f"p{i}", "c", "m", "cb", "mb", i)
+        for i in range(5)
+    ]
+    assert to_infos(records) == [to_info(r) for r in records]
+    assert to_infos(records)[1].purpose is None and to_infos(records)[2].account_name == "name2"
