@@ -18,6 +18,7 @@ from . import csv
 from ._errors import DecodeError, EncodeError
 from ._format import format_jsv
 from ._reader import DEFAULT_MAX_DEPTH, parse
+from ._records import typed_records
 from ._untyped import from_untyped
 from ._writer import write
 
@@ -59,10 +60,12 @@ def loads(text: str, *, type: Any = Any, max_depth: int = DEFAULT_MAX_DEPTH) -> 
     """Read JSV. Untyped: `str`, `list`, `dict` and None. With `type=`: that type, or DecodeError."""
     if not isinstance(text, str):
         raise DecodeError(f"expected str, got {text.__class__.__name__}")
-    untyped = parse(text, max_depth=max_depth)
     if type is Any:
-        return untyped
-    return from_untyped(untyped, type)
+        return parse(text, max_depth=max_depth)
+    records = typed_records(text, type, max_depth)
+    if records is not None:
+        return records
+    return from_untyped(parse(text, max_depth=max_depth), type)
 
 
 @overload

@@ -8,10 +8,12 @@ document is read in time linear in its length, whatever it holds.
 from __future__ import annotations
 
 import re
-from itertools import accumulate, chain, pairwise, repeat
 from typing import Any
 
+import msgspec
+
 from ._errors import DecodeError
+from ._records import records_as_json
 
 __all__ = ["DEFAULT_MAX_DEPTH", "parse"]
 
@@ -23,10 +25,6 @@ _LIST_VALUE_END = re.compile(r"[,\]]")
 _BLANK_THEN_CLOSE = re.compile(r"\s*([}\]])")
 _SPACE = re.compile(r"\s*")
 _BLANK_OR_CLOSE = frozenset(" \t\r\n\f\v}]")
-#: Stand in for a quoted value, separate values and mark values while records are split (control
-#: characters no JSV writer emits; text holding any of them takes the general path).
-_PLACEHOLDER, _SEPARATOR, _MARK = "\x00", "\x01", "\x02"
-_COLON = "," + _MARK
 # Every `str.find` goes through this name, so the linear-time tests can count what it scans.
 _find = str.find
 # The common entry in one match: a bare key, then a bare value or a quoted one without doubled
@@ -39,54 +37,16 @@ def _describe(text: str, pos: int) -> str:
 
 
 def _flat_records(seg: str) -> list[dict[str, Any]] | None:
-    """`{…},{…},…` read with C-speed str methods, when every object is a common record: bare keys
-    with one colon each, values bare (no delimiter, not empty) or quoted without doubled quotes.
-    Anything else (nesting, doubled or misplaced quotes, quoted keys, empty values, an error) gives
-    None, and the general reader reads the text from its start."""
-    if "[" in seg or seg[:1] != "{" or seg[-1:] != "}":
+    """`{…},{…},…` as dicts built in C when every object is a common record (`_records.py`); None
+    sends the general reader over the text from its start."""
+    converted = records_as_json(seg)
+    if converted is None:
         return None
-    if _PLACEHOLDER in seg or _SEPARATOR in seg or _MARK in seg:
+    try:
+        records: list[dict[str, Any]] = msgspec.json.decode(converted[0])
+    except msgspec.DecodeError:
         return None
-    quoted: list[str] = []
-    if '"' in seg:
-        pieces = seg.split('"')
-        if not len(pieces) & 1:
-            return None
-        quoted = pieces[1::2]
-        # Each quoted value stands in as one placeholder; each must turn out to be a whole value.
-        seg = _PLACEHOLDER.join(pieces[0::2])
-    inner = seg[1:-1]
-    flat = inner.replace("},{", ",")  # every entry of every record, comma-separated
-    if "{" in flat or "}" in flat or ":," in flat or flat.endswith(":"):
-        return None  # braces inside a record, or an empty value (null, which this path never makes)
-    if quoted and not (
-        flat.count(":" + _PLACEHOLDER) == flat.count(_PLACEHOLDER + ",") + flat.endswith(_PLACEHOLDER) == len(quoted)
-    ):
-        return None  # a quoted key, a doubled quote, or a quote inside a bare value
-    # Every colon becomes a separator followed by a mark: an entry has exactly one colon when the
-    # tokens alternate, keys without the mark and values with it.
-    tokens = flat.replace(":", _COLON).split(",")
-    keys, marked = tokens[0::2], tokens[1::2]
-    if len(keys) != len(marked) or _MARK in "".join(keys):
-        return None
-    joined = _SEPARATOR.join(marked)
-    if joined.count(_MARK) != len(marked):
-        return None
-    joined = joined.replace(_MARK, "")
-    if quoted:
-        parts = joined.split(_PLACEHOLDER)
-        joined = "".join([*chain.from_iterable(zip(parts, quoted, strict=False)), parts[-1]])
-    values = joined.split(_SEPARATOR)
-    bodies = inner.split("},{")
-    commas = set(map(str.count, bodies, repeat(",")))
-    if len(commas) == 1:
-        # Records of one shape (the usual case): one key row, whose hashes are computed once.
-        width = commas.pop() + 1
-        row = keys[:width]
-        if keys == row * len(bodies):
-            return list(map(dict, map(zip, repeat(row), zip(*[iter(values)] * width, strict=True))))
-    bounds = list(accumulate(map(str.count, bodies, repeat(",")), lambda total, n: total + n + 1, initial=0))
-    return [dict(zip(keys[a:b], values[a:b], strict=True)) for a, b in pairwise(bounds)]
+    return records if len(records) == converted[1] else None  # else a brace inside a record
 
 
 def parse(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:

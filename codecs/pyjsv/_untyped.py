@@ -162,6 +162,12 @@ def _text_record(info: mi.Type) -> tuple[Any, frozenset[str]] | None:
     return info.cls, frozenset(f.encode_name for f in info.fields)
 
 
+def text_record_class(info: mi.Type) -> Any | None:
+    """The Struct type of a text record (see `_text_record`), or None for any other type."""
+    record = _text_record(info)
+    return None if record is None else record[0]
+
+
 def _bulk(record: tuple[Any, frozenset[str]] | None) -> Callable[[list[Any]], Any] | None:
     """A whole list of text records in one msgspec.convert, or None when the items are not such records."""
     if record is None:
