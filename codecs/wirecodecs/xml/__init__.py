@@ -13,6 +13,7 @@ from .._untyped import from_untyped
 from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
+from ._flat import bind_flat
 from ._reader import Limits, bind, parse
 from ._writer import InvalidChars, encode_document
 
@@ -85,6 +86,12 @@ class XmlCodec:
 
     def decode_untyped(self, data: bytes, type: Any) -> Any:
         """The document as builtins keyed by the DTO's JSON member names, before conversion."""
+        try:
+            flat = bind_flat(bytes(data), self._contracts.node_for(cast(Hashable, type)), self._limits)
+        except TypeError:
+            flat = None  # not a contract type: the general path says so, after parsing
+        if flat is not None:
+            return flat
         root = parse(data, self._limits)
         try:
             node = self._contracts.node_for(cast(Hashable, type))
