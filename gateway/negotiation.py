@@ -12,6 +12,7 @@ bound field by field, never decoded by a codec.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from wirecodecs import Codec, CodecRegistry, media_type_essence
@@ -35,6 +36,9 @@ __all__ = [
 #: HtmlFormat also makes HTML the answer to `*/*` and to no Accept at all; here those stay JSON, so
 #: curl and scripts are answered as before.)
 _SERVER_ORDER = ("html", "json", "xml", "jsv")
+#: Distinct (Accept, Content-Type) pairs remembered per negotiator; a client that sends a new one
+#: every time only costs the work it cost before.
+_ACCEPT_CACHE_SIZE = 256
 
 
 class NegotiationInput(NamedTuple):
@@ -90,6 +94,8 @@ class ServiceStackNegotiator:
         self._json = json
         self._preferred = [c for c in (registry.by_format(f) for f in _SERVER_ORDER) if c is not None]
         self._others = [c for c in registry if c.format not in _SERVER_ORDER]
+        # Clients send the same few Accept headers again and again: each is worked out once.
+        self._by_accept = lru_cache(maxsize=_ACCEPT_CACHE_SIZE)(self._from_accept)
 
     def response_codec(self, request: NegotiationInput) -> Codec:
         registry = self._registry
@@ -109,9 +115,9 @@ class ServiceStackNegotiator:
             return codec
         if request.route_kind is RouteKind.API:
             return self._json
-        return self._from_accept(request.accept, request.content_type)
+        return self._by_accept(tuple(request.accept), request.content_type)
 
-    def _from_accept(self, accept: Sequence[str], content_type: str | None) -> Codec:
+    def _from_accept(self, accept: tuple[str, ...], content_type: str | None) -> Codec:
         entries = [media_type_essence(value) for value in accept if value.strip()]
         if not entries:
             return self._json

@@ -246,3 +246,23 @@ def test_html_is_for_browsers_only(strict: bool, accept: list[str], expected: st
         NegotiationInput("/ai/sessions/x", None, RouteKind.CUSTOM, None, False, accept, None)
     )
     assert chosen.format == expected
+
+
+def test_an_accept_header_seen_before_is_not_worked_out_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = ServiceStackNegotiator(registry)
+    checks: list[str] = []
+    original = ServiceStackNegotiator._entry_selects
+
+    def counted(self: ServiceStackNegotiator, entry: str, codec: Any) -> bool:
+        checks.append(entry)
+        return original(self, entry, codec)
+
+    monkeypatch.setattr(ServiceStackNegotiator, "_entry_selects", counted)
+    request = NegotiationInput("/ai/sessions/x", None, RouteKind.CUSTOM, None, False, ["text/csv"], None)
+    assert fresh.response_codec(request).format == "csv"
+    assert checks  # worked out the first time
+    checks.clear()
+    assert fresh.response_codec(request._replace(path="/ai/sessions/y")).format == "csv"
+    assert checks == []  # remembered
+    assert fresh.response_codec(request._replace(accept=["application/jsv"])).format == "jsv"
+    assert checks  # a new header is worked out
