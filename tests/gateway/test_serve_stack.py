@@ -1,4 +1,4 @@
-"""`serve` runs on uvloop and httptools, which the distribution depends on (uvicorn's "auto")."""
+"""`serve` runs httptools, on asyncio's event loop unless `--loop uvloop` (both are dependencies)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from gateway import cli
 
 
-def test_serve_picks_uvloop_and_httptools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("flags", "uvloop"), [([], False), (["--loop", "uvloop"], True), (["--loop", "asyncio"], False)]
+)
+def test_serve_picks_httptools_and_the_loop_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], uvloop: bool
+) -> None:
     seen: list[uvicorn.Config] = []
 
     def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
@@ -25,7 +30,7 @@ def test_serve_picks_uvloop_and_httptools(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(uvicorn.Server, "run", run)
     try:
-        assert cli.main(["--db", f"sqlite:///{tmp_path / 'serve.db'}", "serve", "--port", "0"]) == 0
+        assert cli.main(["--db", f"sqlite:///{tmp_path / 'serve.db'}", "serve", "--port", "0", *flags]) == 0
     finally:
         gc.unfreeze()  # serve freezes the heap for the server's lifetime; this process goes on
     (config,) = seen
@@ -35,7 +40,7 @@ def test_serve_picks_uvloop_and_httptools(tmp_path: Path, monkeypatch: pytest.Mo
     assert factory is not None
     loop = factory()
     try:
-        assert type(loop).__module__.startswith("uvloop")
+        assert type(loop).__module__.startswith("uvloop") is uvloop
+        assert isinstance(loop, asyncio.SelectorEventLoop) is not uvloop
     finally:
         loop.close()
-    assert not isinstance(loop, asyncio.SelectorEventLoop)
