@@ -4,6 +4,7 @@ the anonymous body limit, which refuses a sign-in body before anything decodes i
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,15 @@ def test_bogus_credentials_do_not_lift_the_anonymous_limit(
         r = limited.post("/auth/credentials", content=body, headers={"Content-Type": "application/json", **fake})
         assert r.status_code == 413
     assert calls == []
+
+
+def test_a_page_of_very_long_strings_is_sized_without_copying_them() -> None:
+    # The check exists to refuse huge answers before any copy: summing lengths, never joining.
+    page = ListResponse(items=[AISessionInfo(purpose="x" * 5_000_000) for _ in range(20)], total_count=20)
+    tracemalloc.start()
+    try:
+        assert string_size(page) == 100_000_000
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # a join would have allocated the 100 MB
