@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from functools import lru_cache
 from itertools import chain, repeat
+from types import GenericAlias
 from typing import Any, get_args, get_origin
 
 import msgspec
@@ -86,7 +87,7 @@ def typed_records(text: str, tp: Any, max_depth: int) -> Any:
     if len(mirrors) != converted[1]:
         return None  # a brace inside a record
     cls = get_args(tp)[0]
-    return msgspec.convert(mirrors, list[cls], from_attributes=True)  # type: ignore[valid-type]
+    return msgspec.convert(mirrors, GenericAlias(list, (cls,)), from_attributes=True)
 
 
 def _mirror_decoder(tp: Any) -> msgspec.json.Decoder[list[Any]] | None:
@@ -114,4 +115,4 @@ def _mirror_decoder_cached(tp: Hashable) -> msgspec.json.Decoder[list[Any]] | No
     mirror = msgspec.defstruct(
         f"{cls.__name__}Mirror", members, rename={f.name: f.encode_name for f in fields}, forbid_unknown_fields=True
     )
-    return msgspec.json.Decoder(list[mirror])  # type: ignore[valid-type]
+    return msgspec.json.Decoder(GenericAlias(list, (mirror,)))

@@ -161,9 +161,9 @@ def test_server_down_fails_fast_and_the_same_store_recovers(own_cluster: PgClust
 
 
 def test_a_whole_operation_is_bounded_not_only_each_wait(pg_url: str) -> None:
-    # A row locked elsewhere: the PATCH would wait for lock_timeout (4 s here). The operation's own
+    # A row locked elsewhere: the PATCH would wait for lock_timeout (30 s here). The operation's own
     # bound (1 s) cuts it off first, and the connection cut off mid-statement is not lent again.
-    store = PostgresStore(pg_url, operation_timeout=1.0)
+    store = PostgresStore(pg_url, statement_timeout=30.0, operation_timeout=1.0)
     try:
         account = store.add_account("Acme")
         created = anyio.run(lambda: store.create_session(account_id=account.id, purpose="p", actor_id="u", now=NOW))
@@ -172,8 +172,8 @@ def test_a_whole_operation_is_bounded_not_only_each_wait(pg_url: str) -> None:
             began = time.monotonic()
             with pytest.raises(StoreUnavailable, match="within 1 s"):
                 anyio.run(lambda: store.patch_session(created.id, purpose="q", actor_id="u", now=NOW))
-            # 1 s by the operation bound; 4 s or more if only the lock wait were bounded.
-            assert time.monotonic() - began < 3.5
+            # 1 s by the operation bound; 30 s if only the lock wait were bounded: generous either way.
+            assert time.monotonic() - began < 15
             holder.rollback()
         record = anyio.run(store.get_session, created.id)
         assert record is not None and record.purpose == "p"  # nothing was written
