@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 
 import msgspec
 from msgspec import inspect as mi
+from msgspec.structs import astuple
 
 from ._errors import DecodeError, EncodeError
 from ._reader import parse
@@ -32,7 +33,8 @@ ROW_SEPARATOR = "\r\n"
 _NEEDS_QUOTES = re.compile(r'[",\r\n]').search
 _QUOTE_CHARS = ('"', ",", "\r", "\n")
 _BRACKETS = repeat(("[", "{"))
-_JUST_STR = {str}
+_NONE = type(None)
+_STR_OR_NONE = frozenset({str, _NONE})
 #: Characters a spreadsheet may treat as the start of a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -118,13 +120,22 @@ def _header_line(columns: Columns, case: HeaderCase) -> str:
     return ",".join(_header(wire, case) for _, wire in columns)
 
 
+@lru_cache(maxsize=256)
+def _struct_header_line(cls: type[msgspec.Struct], case: HeaderCase) -> str:
+    return _header_line(_struct_columns(cls), case)
+
+
 def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
     """`_cell` of each value of one column, with C-speed str methods when they are all plain text."""
-    if not neutralize and set(map(type, values)) == _JUST_STR:
-        joined = "".join(values)
-        if not any(map(joined.__contains__, _QUOTE_CHARS)) and not any(map(str.startswith, values, _BRACKETS)):
-            return values  # nothing to quote
-        return list(map(_field, values))
+    if not neutralize:
+        kinds = set(map(type, values))
+        if kinds <= _STR_OR_NONE:
+            if _NONE in kinds:
+                values = ["" if value is None else value for value in values]  # null is an empty cell
+            joined = "".join(values)
+            if not any(map(joined.__contains__, _QUOTE_CHARS)) and not any(map(str.startswith, values, _BRACKETS)):
+                return values  # nothing to quote
+            return list(map(_field, values))
     return [_cell(value, neutralize) for value in values]
 
 
@@ -182,6 +193,9 @@ def dumps(
     """
     if obj is None:
         return ""
+    if isinstance(obj, msgspec.Struct):  # first: the commonest answer, and no ABC check on the way
+        row = ",".join(_column_cells(astuple(obj), neutralize_formulas))
+        return _struct_header_line(type(obj), header_case) + ROW_SEPARATOR + row + ROW_SEPARATOR
     if isinstance(obj, list | tuple | set | frozenset):
         items = list(obj)
         if not items:

@@ -101,6 +101,30 @@ def test_round_trip_nested_cells(rows: list[Owner]) -> None:
     assert pyjsv.csv.loads(text, type=list[Owner]) == rows
 
 
+class Mixed(msgspec.Struct):
+    A: str | None = None
+    B: str | None = None
+    C: Any = None
+
+
+#: Text that needs quoting (separators, quotes, line breaks, a leading bracket) or a formula guard.
+CELL_TEXT = st.text(alphabet=st.sampled_from(list('ab,"\r\n[{=- ')), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.builds(Mixed, A=st.none() | CELL_TEXT, B=st.none() | CELL_TEXT, C=st.none() | CELL_TEXT | st.integers()),
+    st.booleans(),
+)
+def test_one_record_is_written_as_each_cell_alone_would_be(record: Mixed, neutralize: bool) -> None:
+    # One Struct takes a shortcut (its members as one tuple, plain text checked at C speed); it must
+    # write what the cell-by-cell rule writes, and what a one-record list writes.
+    cells = ",".join(pyjsv.csv._cell(value, neutralize) for value in msgspec.structs.astuple(record))
+    expected = f"A,B,C\r\n{cells}\r\n"
+    assert pyjsv.csv.dumps(record, neutralize_formulas=neutralize) == expected
+    assert pyjsv.csv.dumps([record], neutralize_formulas=neutralize) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_arbitrary_text_raises_only_decode_error(text: str) -> None:
