@@ -46,6 +46,7 @@ from .base import (
     UserRecord,
     UserSummary,
     VersionMatch,
+    session_records,
 )
 from .ids import api_key_lookup, login_hash, new_id
 from .pg_migrations import PG_MIGRATIONS, ascii_fold
@@ -434,7 +435,7 @@ class PostgresStore:
             ).fetchone()
             total = 0 if counted is None else int(counted[0])
         has_more = query.limit is not None and len(rows) > query.limit
-        items = list(map(SessionRecord._make, rows[: query.limit] if query.limit is not None else rows))
+        items = session_records(rows[: query.limit] if query.limit is not None else rows)
         return SessionPage(items=items, total_count=total, has_more=has_more)
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage:

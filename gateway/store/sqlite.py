@@ -42,6 +42,7 @@ from .base import (
     UserRecord,
     UserSummary,
     VersionMatch,
+    session_records,
 )
 from .cache import CommitCache
 from .generation import SharedGeneration
@@ -458,7 +459,7 @@ class SqliteStore:
                 count_sql = f"SELECT COUNT(*) FROM ai_sessions AS s {where_sql}"
                 total = int(conn.execute(count_sql, params).fetchone()[0])
         has_more = query.limit is not None and len(rows) > query.limit
-        items = list(map(SessionRecord._make, rows[: query.limit] if query.limit is not None else rows))
+        items = session_records(rows[: query.limit] if query.limit is not None else rows)
         return SessionPage(items=items, total_count=total, has_more=has_more)
 
     async def list_sessions(self, query: SessionQuery) -> SessionPage:

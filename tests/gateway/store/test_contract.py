@@ -14,6 +14,7 @@ from gateway.store import (
     AccountRecord,
     DuplicateName,
     SessionQuery,
+    SessionRecord,
     Store,
     StoreUnavailable,
     UnknownAccount,
@@ -86,6 +87,9 @@ def test_list_filters_sorts_and_pages(store: Store) -> None:
 
         everything = await store.list_sessions(SessionQuery())
         assert [r.id for r in everything.items] == ids and everything.total_count == 5
+        # Built from rows in bulk, each is a whole SessionRecord, equal to the one read alone.
+        assert all(type(r) is SessionRecord for r in everything.items)
+        assert everything.items == [await store.get_session(i) for i in ids]
         assert not everything.has_more
 
         newest_first = await store.list_sessions(SessionQuery(descending=True))
