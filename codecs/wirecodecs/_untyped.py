@@ -15,7 +15,7 @@ from msgspec import inspect as mi
 
 from .errors import FieldError, ValidationError
 
-__all__ = ["enum_lookup", "from_untyped", "to_validation_error"]
+__all__ = ["enum_lookup", "from_untyped", "from_wire_names", "to_validation_error"]
 
 T = TypeVar("T")
 
@@ -107,11 +107,16 @@ def to_validation_error(exc: msgspec.ValidationError) -> ValidationError:
 
 def from_untyped(value: Any, type: type[T]) -> T:
     """Convert decoded builtins into `type`, matching member names case-insensitively."""
-    normalised = _normalise(value, _plan_for(cast(Hashable, type)))
+    return from_wire_names(_normalise(value, _plan_for(cast(Hashable, type))), type)
+
+
+def from_wire_names(value: Any, type: type[T]) -> T:
+    """`from_untyped` for builtins already keyed by the exact wire names (a reader that bound
+    them to the type's members as it read), so there is nothing to match."""
     try:
-        return msgspec.convert(normalised, type, strict=False)
+        return msgspec.convert(value, type, strict=False)
     except msgspec.ValidationError as exc:
-        raise _every_field_error(normalised, type) or to_validation_error(exc) from None
+        raise _every_field_error(value, type) or to_validation_error(exc) from None
 
 
 def _is_about(path: str, key: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, TypeVar, cast
 
-from .._untyped import from_untyped
+from .._untyped import from_untyped, from_wire_names
 from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
@@ -82,16 +82,23 @@ class XmlCodec:
         return [(m.encode_name, m.xml_name, m.ns) for m in node.struct.members]
 
     def decode(self, data: bytes, type: type[T]) -> T:
-        return from_untyped(self.decode_untyped(data, type), type)
+        flat = self._flat(data, type)
+        if flat is not None:  # bound member by member as it was read: nothing left to match
+            return from_wire_names(flat, type)
+        return from_untyped(self._general(data, type), type)
 
     def decode_untyped(self, data: bytes, type: Any) -> Any:
         """The document as builtins keyed by the DTO's JSON member names, before conversion."""
+        flat = self._flat(data, type)
+        return flat if flat is not None else self._general(data, type)
+
+    def _flat(self, data: bytes, type: Any) -> dict[str, Any] | None:
         try:
-            flat = bind_flat(bytes(data), self._contracts.node_for(cast(Hashable, type)), self._limits)
+            return bind_flat(bytes(data), self._contracts.node_for(cast(Hashable, type)), self._limits)
         except TypeError:
-            flat = None  # not a contract type: the general path says so, after parsing
-        if flat is not None:
-            return flat
+            return None  # not a contract type: the general path says so, after parsing
+
+    def _general(self, data: bytes, type: Any) -> Any:
         root = parse(data, self._limits)
         try:
             node = self._contracts.node_for(cast(Hashable, type))
