@@ -107,6 +107,55 @@ def test_idle_keep_alive_connections_are_closed(tmp_path: Path) -> None:
     assert closed == SLOW
 
 
+def _answer(conn: socket.socket) -> bytes:
+    """One whole response to a /health request (its body is short and has a Content-Length)."""
+    conn.setblocking(True)
+    data = b""
+    while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    conn.setblocking(False)
+    return data
+
+
+def test_a_busy_keep_alive_connection_outlives_the_header_deadline(tmp_path: Path) -> None:
+    # Deadlines are re-armed per request: requests that each arrive whole keep a connection open
+    # for as long as they come, far past the header deadline of its first request.
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, "--header-timeout", "1") as served:
+        conn = _connect(served.port)
+        answered = 0
+        started = time.monotonic()
+        while time.monotonic() - started < 3.5:  # three and a half header deadlines
+            conn.send(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
+            answered += _answer(conn).startswith(b"HTTP/1.1 200")
+            time.sleep(0.2)
+        still_open = not _closed_by_server(conn)
+        conn.close()
+    assert answered >= 10 and still_open
+
+
+def test_a_trickled_request_after_a_response_is_cut_off(tmp_path: Path) -> None:
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, "--header-timeout", "1", "--timeout-keep-alive", "1") as served:
+        conns = [_connect(served.port) for _ in range(10)]
+        for conn in conns:
+            conn.send(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
+        answered = sum(_answer(conn).startswith(b"HTTP/1.1 200") for conn in conns)
+        # The next request's headers, a byte every quarter second: never complete.
+        _trickle(conns, b"GET /health HTTP/1.1\r\n")
+        closed = _wait_all_closed(conns, trickle=b"X", seconds=30)
+        for conn in conns:
+            conn.close()
+        log = served.log()
+    assert answered == 10 and closed == 10
+    assert "no complete request headers in time" in log
+
+
 def test_beyond_the_concurrency_limit_requests_get_503(tmp_path: Path) -> None:
     db = db_in(tmp_path)
     seed(db)
