@@ -4,9 +4,11 @@
 
 Rows: PATCH, GET one, List of 100 and List of 1,000, each in JSON, JSV, XML and CSV, and an
 auto-batch of 100 NewAISession in JSON and JSV. The baseline (the floor) is bench/baseline_app.py's
-PATCH: bare Starlette + msgspec on an in-memory dict, on uvloop + httptools. Each round drives the
-baseline and every row once with wrk (loopback), the order reversed every other round; figures are
-medians over the rounds, ratios medians of per-round ratios. Server CPU per request comes from the
+PATCH: bare Starlette + msgspec on an in-memory dict, on uvloop + httptools. The row "floor on
+serve" is that app on `serve`'s own server stack (bench/baseline_served.py): it tells the server's
+share of a row from the gateway's. Each round drives the baseline and every row once with wrk
+(loopback), the order reversed every other round; figures are medians over the rounds, ratios
+medians of per-round ratios. Server CPU per request comes from the
 server process's utime + stime (/proc/<pid>/stat) over each run. Nothing here asserts a speed.
 
 Batches write 100 sessions per request, so they run on a gateway of their own: the lists keep
@@ -56,7 +58,7 @@ class Row:
     name: str
     op: str
     fmt: str
-    target: str  # "gateway", "writer" (the batch gateway) or "baseline"
+    target: str  # "gateway", "writer" (the batch gateway), "baseline" or "served" (the floor on serve's stack)
     path: str
     script: str
 
@@ -87,8 +89,12 @@ def post(url: str, body: str, headers: dict[str, str]) -> None:
 
 def build_rows(account: str, session_id: str, key: str) -> list[Row]:
     auth = {"Authorization": f"Bearer {key}"}
-    rows = [Row("floor PATCH", "PATCH", "json", "baseline", f"/ai/sessions/{session_id}", "")]
-    rows[0].script = lua("PATCH", PATCH_BODIES["json"], {"Content-Type": "application/json"})
+    floor_script = lua("PATCH", PATCH_BODIES["json"], {"Content-Type": "application/json"})
+    rows = [
+        Row("floor PATCH", "PATCH", "json", "baseline", f"/ai/sessions/{session_id}", floor_script),
+        # The same app and request on the gateway's server stack: what uvicorn as `serve` runs it costs.
+        Row("floor on serve", "floor on serve", "json", "served", f"/ai/sessions/{session_id}", floor_script),
+    ]
     for op, method, path in (
         ("PATCH", "PATCH", f"/ai/sessions/{session_id}"),
         ("GET", "GET", f"/ai/sessions/{session_id}"),
@@ -129,7 +135,7 @@ def main() -> None:
         # The same key text cannot be chosen, so the batch gateway's admin gets its own key.
         writer_key = cli(writer_url, "apikeys", "create", "admin")
         flags = ["--log-level", "warning", "--host", "127.0.0.1", "--port"]
-        ports = {"gateway": free_port(), "writer": free_port(), "baseline": free_port()}
+        ports = {"gateway": free_port(), "writer": free_port(), "baseline": free_port(), "served": free_port()}
         commands = {
             "gateway": [sys.executable, "-m", "gateway", "--db", db_url, "serve", *flags, str(ports["gateway"])],
             "writer": [sys.executable, "-m", "gateway", "--db", writer_url, "serve", *flags, str(ports["writer"])],
@@ -138,13 +144,15 @@ def main() -> None:
                 *flags,
                 str(ports["baseline"]),
             ],
+            "served": [sys.executable, str(Path(__file__).with_name("baseline_served.py")), str(ports["served"])],
         }
         with (
             server_process(commands["gateway"], ports["gateway"]) as gateway,
             server_process(commands["writer"], ports["writer"]) as writer,
             server_process(commands["baseline"], ports["baseline"]) as baseline,
+            server_process(commands["served"], ports["served"]) as served,
         ):
-            processes = {"gateway": gateway, "writer": writer, "baseline": baseline}
+            processes = {"gateway": gateway, "writer": writer, "baseline": baseline, "served": served}
             bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
             json_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
             for _ in range(10):  # 1,000 sessions for the lists to read
@@ -155,7 +163,7 @@ def main() -> None:
                 if row.target == "writer":
                     row.script = row.script.replace(account, writer_account).replace(key, writer_key)
             if args.only:
-                rows = [r for r in rows if r.target == "baseline" or r.name in args.only]
+                rows = [r for r in rows if r.target in ("baseline", "served") or r.name in args.only]
             for row in rows:  # warm-up: imports, per-type plans, the first WAL pages
                 run_wrk(bases[row.target] + row.path, row.script, 1, args.connections)
             samples: dict[str, list[Sample]] = {row.name: [] for row in rows}
