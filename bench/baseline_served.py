@@ -18,7 +18,10 @@ from gateway.serving.server import ServeOptions, run_single
 
 def main() -> None:
     port = int(sys.argv[1])
-    options = ServeOptions(settings=Settings(), host="127.0.0.1", port=port, log_level="warning")
+    # The options `serve` runs with by default (its --limit-concurrency is 1000).
+    options = ServeOptions(
+        settings=Settings(), host="127.0.0.1", port=port, log_level="warning", limit_concurrency=1000
+    )
     run_single(app, options, listen(options.host, port))
 
 

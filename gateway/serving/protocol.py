@@ -50,22 +50,24 @@ class _Sweep:
     """The periodic check of one server's connections; it runs while the server has any."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any]) -> None:
-        self._loop = loop
+        self.loop = loop
         self._connections = connections
         self._timer: asyncio.TimerHandle | None = None
 
     def ensure_running(self) -> None:
         if self._timer is None:
-            self._timer = self._loop.call_later(SWEEP_SECONDS, self._run)
+            self._timer = self.loop.call_later(SWEEP_SECONDS, self._run)
 
     def _run(self) -> None:
         self._timer = None
-        now = self._loop.time()
-        for connection in list(self._connections):
-            if isinstance(connection, DeadlineHttpToolsProtocol):
-                connection.check_deadline(now)
-        if self._connections:
-            self.ensure_running()
+        try:
+            now = self.loop.time()
+            for connection in list(self._connections):
+                if isinstance(connection, DeadlineHttpToolsProtocol):
+                    connection.check_deadline(now)
+        finally:  # one connection's failure must not end the checks of all the others
+            if self._connections:
+                self.ensure_running()
 
 
 #: One sweep per server (its ServerState), made by its first connection.
@@ -87,7 +89,7 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         self._deadline_at: float | None = None
         self._deadline_for = _HEADERS
         sweep = _sweeps.get(server_state)
-        if sweep is None:
+        if sweep is None or sweep.loop is not self.loop:  # a server run again, on a new loop
             sweep = _sweeps[server_state] = _Sweep(self.loop, server_state.connections)
         self._sweep = sweep
 
@@ -131,7 +133,10 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._disarm()  # the whole request is in: the app has it
+        if self._deadline_for == _BODY:
+            # The whole request is in: the app has it. (Answered early, before its body was read,
+            # the connection already waits for the next request's headers, under that deadline.)
+            self._disarm()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

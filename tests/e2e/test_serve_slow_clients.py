@@ -109,7 +109,7 @@ def test_idle_keep_alive_connections_are_closed(tmp_path: Path) -> None:
 
 def _answer(conn: socket.socket) -> bytes:
     """One whole response to a /health request (its body is short and has a Content-Length)."""
-    conn.setblocking(True)
+    conn.settimeout(10)  # a server that never answers fails the test instead of hanging it
     data = b""
     while b"\r\n\r\n" not in data or not data.endswith(b"}"):
         chunk = conn.recv(65536)
@@ -154,6 +154,26 @@ def test_a_trickled_request_after_a_response_is_cut_off(tmp_path: Path) -> None:
         log = served.log()
     assert answered == 10 and closed == 10
     assert "no complete request headers in time" in log
+
+
+def test_a_request_after_an_early_answer_is_still_under_the_header_deadline(tmp_path: Path) -> None:
+    # A 413 is answered before its body is read; the body arriving afterwards must not clear the
+    # deadline the connection now waits under for its next request's headers.
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, "--header-timeout", "1", "--timeout-keep-alive", "1") as served:
+        conn = _connect(served.port)
+        conn.send(
+            b"POST /json/reply/NewAISession HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 9000\r\n\r\n"
+        )
+        early = _answer(conn)
+        conn.send(b"x" * 9000)  # the body, late
+        _trickle([conn], b"GET /health HTTP/1.1\r\n")
+        closed = _wait_all_closed([conn], trickle=b"X", seconds=30)
+        conn.close()
+    assert early.startswith(b"HTTP/1.1 413")
+    assert closed == 1
 
 
 def test_beyond_the_concurrency_limit_requests_get_503(tmp_path: Path) -> None:
