@@ -127,7 +127,12 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
+        previous = self.cycle
         super().on_headers_complete()
+        if self.cycle is not previous and self.pipeline and self.pipeline[0][0] is self.cycle:
+            # Pipelined behind a request still running, with reading paused: its body's deadline
+            # starts when it does (on_response_complete), not while the one before it runs.
+            return
         # Until the message is complete: at once for a request without a body.
         self._arm(self._body_timeout, _BODY)
 
@@ -139,8 +144,17 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
             self._disarm()
 
     def on_response_complete(self) -> None:
+        # uvicorn starts the oldest pipelined request, if any (it pops from the right).
+        starting = self.pipeline[-1][0] if self.pipeline else None
         super().on_response_complete()
-        if not self.transport.is_closing() and not self.pipeline:
+        if self.transport.is_closing():
+            return
+        if starting is not None:
+            if starting.more_body:  # its body is still to come, from now on
+                self._arm(self._body_timeout, _BODY)
+            else:
+                self._disarm()  # all of it is in: the app has it
+        else:
             # Waiting for the next request on this connection: idle time is the keep-alive timer's,
             # a trickled request's headers are this deadline's.
             self._arm(self._header_timeout + self.timeout_keep_alive, _NEXT_HEADERS)
