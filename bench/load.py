@@ -66,9 +66,12 @@ def serving(command: list[str], port: int) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """The server `command` starts, once it accepts connections on `port`; stopped with SIGTERM."""
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def server_process(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The server `command` starts (in `env`, default this checkout's), once it accepts connections
+    on `port`; stopped with SIGTERM."""
+    process = subprocess.Popen(command, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:
         try:
