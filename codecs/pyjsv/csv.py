@@ -16,12 +16,13 @@ from itertools import repeat
 from typing import Any, Literal, TypeVar, cast, get_args, get_origin, overload
 
 import msgspec
+from msgspec import convert
 from msgspec import inspect as mi
 from msgspec.structs import astuple
 
 from ._errors import DecodeError, EncodeError
 from ._reader import parse
-from ._untyped import from_untyped
+from ._untyped import from_untyped, text_record_class
 from ._writer import write
 
 __all__ = ["dumps", "loads", "parse_fields", "parse_lines"]
@@ -409,6 +410,70 @@ def _read_plan(tp: Any) -> tuple[Any, tuple[Any, frozenset[str]] | None]:
     return item_type, (_scalar_columns(target) if target is not Any else None)
 
 
+#: What keeps a document off the plain-text fast path: quotes and nested (JSV) cells.
+_NOT_PLAIN = re.compile(r'["\[\]{}]')
+#: Header lines longer than this are mapped to members each time rather than cached.
+_CACHED_HEADER_CHARS = 1024
+
+
+@_cached_per_type
+def _text_target(tp: Any) -> tuple[Any, bool] | None:
+    """For a text record type (every member `str` or `str | None`) or a list of one: the record
+    class, and whether a list is read."""
+    args = get_args(tp)
+    is_list = get_origin(tp) is list and len(args) == 1
+    record = text_record_class(mi.type_info(args[0] if is_list else tp))
+    return None if record is None else (record, is_list)
+
+
+def _wire_names(record: type[msgspec.Struct], header: str) -> tuple[str | None, ...] | None:
+    """The wire name each header cell names, matched as the general reader matches (trimmed, the
+    wire name exactly, else either name case-insensitively); None for cells that name no member.
+    None for a header that names a member twice: which cell wins is the general reader's rule."""
+    exact: dict[str, str] = {}
+    folded: dict[str, str] = {}
+    for attr, wire in _struct_columns(record):
+        exact[wire] = wire
+        folded.setdefault(wire.lower(), wire)
+        folded.setdefault(attr.lower(), wire)
+    names = [(name or "").strip() for name in _fields(header)]
+    members = tuple((exact.get(name) or folded.get(name.lower())) if name else None for name in names)
+    named = [member for member in members if member is not None]
+    return members if len(set(named)) == len(named) else None
+
+
+_cached_wire_names = lru_cache(maxsize=256)(_wire_names)
+
+
+def _read_text_records(text: str, tp: Any) -> Any:
+    """A document of plain cells (no quotes, no JSV) read into a text record type (or a list of
+    one) by msgspec.convert: what the general reader gives, at C speed. None when it does not
+    apply or the cells do not fit, and the general reader runs (and says what is wrong)."""
+    target = _text_target(tp)
+    if target is None or _NOT_PLAIN.search(text) is not None:
+        return None
+    record, is_list = target
+    # Records end at LF, a CR before it dropped; empty lines are skipped (as `_records` reads).
+    lines = text.replace("\r\n", "\n").split("\n")
+    lines[-1] = lines[-1].removesuffix("\r")
+    lines = list(filter(None, lines))
+    if len(lines) < 2:
+        return None  # no rows: the general reader's answer (None) holds for every type
+    header = lines[0]
+    names = _cached_wire_names(record, header) if len(header) <= _CACHED_HEADER_CHARS else _wire_names(record, header)
+    if names is None:
+        return None
+    rows: list[dict[str | None, Any]] = [dict(zip(names, _fields(line), strict=False)) for line in lines[1:]]
+    if None in names:
+        for row in rows:
+            row.pop(None, None)  # columns that name no member are ignored
+    try:
+        # Row by row: msgspec keeps what it learns of a Struct type, but not of `list[X]`.
+        return [convert(row, record) for row in rows] if is_list else convert(rows[0], record)
+    except msgspec.ValidationError:
+        return None  # a null for a member that takes none: the general reader skips it
+
+
 @overload
 def loads(text: str) -> Any: ...
 @overload
@@ -420,6 +485,10 @@ def loads(text: str, *, type: Any = Any) -> Any:
     (case-insensitively, unknown columns ignored) and each cell is read with the JSV reader;
     untyped, rows come back as dicts of strings (None for empty cells)."""
     try:
+        if type is not Any:
+            fast = _read_text_records(text, type)
+            if fast is not None:
+                return fast
         records = _records(text)
         if not records:
             return None

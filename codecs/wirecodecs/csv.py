@@ -53,6 +53,23 @@ def _table_member(tp: Hashable) -> tuple[str, Any] | None:
     return None
 
 
+_BATCH, _TABLE, _RECORD = "batch", "table", "record"
+
+
+@lru_cache(maxsize=256)
+def _read_shape(tp: Hashable) -> tuple[str, Any, str]:
+    """How a body of type `tp` is read: a batch (`list[X]`, as it is), a table (a DTO with a list
+    member: the rows, read as that list's type, go into the member) or one record (read as a list
+    of it, to tell one row from several)."""
+    if get_origin(tp) is list:
+        return _BATCH, tp, ""
+    table = _table_member(tp)
+    if table is not None:
+        item_type = table[1] if table[1] is not None else Any
+        return _TABLE, list[item_type], table[0]  # type: ignore[valid-type]
+    return _RECORD, GenericAlias(list, (tp,)), ""
+
+
 def _is_type_of(obj: msgspec.Struct, declared: Any) -> bool:
     """Whether `declared` is `obj`'s class or a parametrisation of it (`ListResponse[X]`)."""
     return getattr(declared, "__origin__", declared) is obj.__class__
@@ -105,16 +122,14 @@ class CsvCodec:
         try:
             # A byte-order mark (what spreadsheets write first) is no part of the first header.
             text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
-            if get_origin(type) is list:  # a batch: one record per row
+            shape, read_as, member = _read_shape(cast(Hashable, type))
+            if shape is _BATCH:  # one record per row
                 return cast(T, pyjsv.csv.loads(text, type=type) or [])
-            table = _table_member(cast(Hashable, type))
-            if table is not None:
-                item_type = table[1] if table[1] is not None else Any
-                rows = pyjsv.csv.loads(text, type=list[item_type]) or []  # type: ignore[valid-type]
-                return type(**{table[0]: rows})
+            if shape is _TABLE:
+                return type(**{member: pyjsv.csv.loads(text, type=read_as) or []})
             # A record is a header and one row. More rows would be other records this type has no
             # room for: refuse them rather than keep the first and drop the rest unseen.
-            records: list[T] = pyjsv.csv.loads(text, type=GenericAlias(list, (type,))) or []
+            records: list[T] = pyjsv.csv.loads(text, type=read_as) or []
             if len(records) > 1:
                 raise DecodeError(f"a {type.__name__} CSV document is a header and one row, not {len(records)} rows")
             return records[0] if records else type()

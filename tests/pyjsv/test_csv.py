@@ -427,3 +427,53 @@ def test_parse_fields_is_csvreader_parsefields() -> None:
     assert pyjsv.csv.parse_fields(" Id , Name", lambda cell: (cell or "").strip()) == ["Id", "Name"]
     with pytest.raises(pyjsv.DecodeError):
         pyjsv.csv.parse_fields('"a"b,c')
+
+
+class _Text(msgspec.Struct, rename="camel"):
+    user_name: str | None = None
+    full_name: str = ""  # takes no null: an empty cell here is skipped, not read as null
+    notes: str | None = None
+
+
+_HEADER_CELLS = st.sampled_from(
+    ["userName", "UserName", " username ", "USER_NAME", "user_name", "fullName", "FullName", "notes", "other", "", " "]
+)
+_PLAIN_CELLS = st.text(alphabet=st.sampled_from(list("ab :\t")), max_size=3)
+_LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r\r\n", "\n\n", "\r\n\r\n"])
+
+
+@st.composite
+def _plain_documents(draw: st.DrawFn) -> str:
+    header = ",".join(draw(st.lists(_HEADER_CELLS, min_size=1, max_size=4)))
+    rows = [",".join(draw(st.lists(_PLAIN_CELLS, max_size=5))) for _ in range(draw(st.integers(0, 3)))]
+    text = "".join(line + draw(_LINE_ENDS) for line in [header, *rows])
+    return text if draw(st.booleans()) else text.rstrip("\n") + draw(st.sampled_from(["", "\r"]))
+
+
+def _read(text: str, target: Any) -> Any:
+    try:
+        return pyjsv.csv.loads(text, type=target)
+    except pyjsv.DecodeError as exc:
+        return ("DecodeError", str(exc))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_plain_documents(), st.sampled_from([_Text, list[_Text], _Pair, list[_Pair]]))
+def test_plain_text_records_read_as_the_general_reader_reads_them(text: str, target: Any) -> None:
+    fast = _read(text, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pyjsv.csv, "_read_text_records", lambda text, tp: None)
+        general = _read(text, target)
+    assert fast == general, repr(text)
+
+
+def test_a_plain_body_of_text_records_takes_neither_the_splitter_nor_the_cell_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("the general reader ran")
+
+    monkeypatch.setattr(pyjsv.csv, "_records", refuse)
+    monkeypatch.setattr(pyjsv.csv, "from_untyped", refuse)
+    assert pyjsv.csv.loads("Purpose,AccountId\r\nbench,\r\n", type=list[_Pair]) == [_Pair(purpose="bench")]
+    assert pyjsv.csv.loads("Other\r\nx\r\n", type=_Pair) == _Pair()
