@@ -72,13 +72,22 @@ def records_as_json(seg: str) -> tuple[str, int] | None:
 
 
 def typed_records(text: str, tp: Any, max_depth: int) -> Any:
-    """`text` read as `tp` when `tp` is a list of text records and `text` a list of common records
-    (the general reader would take the same path); None when not."""
-    decoder = _mirror_decoder(tp)
-    if decoder is None or max_depth < 2 or text[:2] != "[{" or text[-1:] != "]":
+    """`text` read as `tp` when `tp` is a text record or a list of them and `text` one common
+    record or a list of them (the general reader would take the same path); None when not."""
+    plan = _typed_plan(tp)
+    if plan is None or max_depth < 1:
         return None
-    converted = records_as_json(text[1:-1])
-    if converted is None:
+    decoder, cls, is_list = plan
+    if is_list:
+        if max_depth < 2 or text[:2] != "[{" or text[-1:] != "]":
+            return None
+        seg = text[1:-1]
+    elif text[:1] != "{" or text[-1:] != "}":
+        return None
+    else:
+        seg = text
+    converted = records_as_json(seg)
+    if converted is None or (not is_list and converted[1] != 1):
         return None
     try:
         mirrors = decoder.decode(converted[0])
@@ -86,22 +95,28 @@ def typed_records(text: str, tp: Any, max_depth: int) -> Any:
         return None
     if len(mirrors) != converted[1]:
         return None  # a brace inside a record
-    cls = get_args(tp)[0]
+    if not is_list:
+        # By itself: msgspec keeps what it learns of a Struct type, but relearns `list[X]` per call.
+        return msgspec.convert(mirrors[0], cls, from_attributes=True)
     return msgspec.convert(mirrors, GenericAlias(list, (cls,)), from_attributes=True)
 
 
-def _mirror_decoder(tp: Any) -> msgspec.json.Decoder[list[Any]] | None:
+def _typed_plan(tp: Any) -> tuple[msgspec.json.Decoder[list[Any]], Any, bool] | None:
+    """For a text record type or a list of one: the decoder of a list of its mirrors, the record
+    type, and whether a list is read; None for any other type."""
     try:
-        return _mirror_decoder_cached(tp)
-    except TypeError:  # an unhashable annotation: not a plain list of records
+        return _typed_plan_cached(tp)
+    except TypeError:  # an unhashable annotation: not a plain record type
         return None
 
 
 @lru_cache(maxsize=256)
-def _mirror_decoder_cached(tp: Hashable) -> msgspec.json.Decoder[list[Any]] | None:
-    if get_origin(tp) is not list or len(get_args(tp)) != 1:
+def _typed_plan_cached(tp: Hashable) -> tuple[msgspec.json.Decoder[list[Any]], Any, bool] | None:
+    is_list = get_origin(tp) is list
+    if is_list and len(get_args(tp)) != 1:
         return None
-    record = text_record_class(mi.type_info(get_args(tp)[0]))
+    record_type = get_args(tp)[0] if is_list else tp
+    record = text_record_class(mi.type_info(record_type))
     if record is None:
         return None
     cls = getattr(record, "__origin__", record)
@@ -115,4 +130,4 @@ def _mirror_decoder_cached(tp: Hashable) -> msgspec.json.Decoder[list[Any]] | No
     mirror = msgspec.defstruct(
         f"{cls.__name__}Mirror", members, rename={f.name: f.encode_name for f in fields}, forbid_unknown_fields=True
     )
-    return msgspec.json.Decoder(GenericAlias(list, (mirror,)))
+    return msgspec.json.Decoder(GenericAlias(list, (mirror,))), record_type, is_list

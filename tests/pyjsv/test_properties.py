@@ -335,19 +335,19 @@ class TextRecord(msgspec.Struct, rename={"x": "a", "y": "b", "z": "ab"}):
     z: str = "default"
 
 
-def _read_typed(text: str) -> Any:
+def _read_typed(text: str, tp: Any = list[TextRecord]) -> Any:
     try:
-        return pyjsv.loads(text, type=list[TextRecord])
+        return pyjsv.loads(text, type=tp)
     except pyjsv.DecodeError as exc:
         return ("DecodeError", exc.message, exc.pos)
 
 
-def _general_typed(text: str) -> Any:
+def _general_typed(text: str, tp: Any = list[TextRecord]) -> Any:
     with (
         mock.patch.object(pyjsv._reader, "_flat_records", lambda seg: None),
         mock.patch.object(pyjsv, "typed_records", lambda text, tp, depth: None),
     ):
-        return _read_typed(text)
+        return _read_typed(text, tp)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -356,6 +356,18 @@ def test_typed_records_read_what_the_general_reader_and_plan_read(text: str) -> 
     # Keys here are short hostile texts, some of them wire names of TextRecord (a, b, ab), some not
     # (the plan matches those case-insensitively, or ignores them): both ways must agree.
     assert _read_typed(text) == _general_typed(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(RECORDS.map(lambda t: t[1:-1]), RECORD_TEXT.map(lambda t: "{" + t + "}")))
+def test_one_typed_record_reads_what_the_general_reader_and_plan_read(text: str) -> None:
+    assert _read_typed(text, TextRecord) == _general_typed(text, TextRecord)
+
+
+def test_one_typed_record_takes_the_fast_path() -> None:
+    record = TextRecord(x="v", y="2026-11-24T10:00:00Z", z="q,r")
+    with mock.patch.object(pyjsv, "from_untyped", side_effect=AssertionError("took the general path")):
+        assert pyjsv.loads(pyjsv.dumps(record), type=TextRecord) == record
 
 
 def test_typed_records_take_the_fast_path_for_written_records() -> None:
