@@ -84,3 +84,10 @@ def test_a_client_request_takes_the_flat_reader() -> None:
     ).encode()
     with mock.patch("wirecodecs.xml.parse", side_effect=AssertionError("parsed with expat")):
         assert codec.decode(data, PatchAISession) == PatchAISession(purpose="a > b", session_id=None)
+
+
+def test_a_text_that_looks_like_a_nil_is_still_text() -> None:
+    # Without `xmlns:i` the flat reader hands any body holding ` i:nil="true"` to the general reader.
+    codec = XmlCodec()
+    data = f'<PatchAISession xmlns="{AI_NS}"><Purpose>x i:nil="true" y</Purpose></PatchAISession>'.encode()
+    assert codec.decode(data, PatchAISession) == PatchAISession(purpose='x i:nil="true" y')

@@ -14,6 +14,7 @@ general reader reads the document from its start, so every error keeps its words
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ._contract import STR, STRUCT, XSI_NS, Node
@@ -37,6 +38,24 @@ _MEMBERS = re.compile(f"(?:{_MEMBER})*")
 _MEMBER_RE = re.compile(_MEMBER)
 
 
+_NIL = ' i:nil="true"'
+
+
+@lru_cache(maxsize=64)
+def _root_scope(declarations: str) -> tuple[str, bool] | None:
+    """The root's default namespace and whether it binds `i`, from its `xmlns` attributes (the
+    few distinct strings clients send, so each is read once); None for a repeated attribute or an
+    `i` bound to something other than the schema instance namespace."""
+    namespaces: dict[str, str] = {}
+    for prefix, uri in _DECLARATION.findall(declarations):
+        if prefix in namespaces:
+            return None  # a repeated attribute: malformed
+        namespaces[prefix] = uri
+    if namespaces.get(":i", XSI_NS) != XSI_NS:
+        return None  # `i` bound elsewhere: its nil is not the schema instance's
+    return namespaces.get("", ""), ":i" in namespaces
+
+
 def bind_flat(data: bytes, node: Node, limits: Limits) -> dict[str, Any] | None:
     """The document bound as builtins keyed by wire names, or None for the general reader."""
     contract = node.struct
@@ -52,18 +71,16 @@ def bind_flat(data: bytes, node: Node, limits: Limits) -> dict[str, Any] | None:
     if document is None:
         return None
     name, declarations, body = document.groups()
-    namespaces: dict[str | None, str] = {}
-    for prefix, uri in _DECLARATION.findall(declarations):
-        if (prefix or None) in namespaces:
-            return None  # a repeated attribute: malformed
-        namespaces[prefix or None] = uri
-    if namespaces.get(":i", XSI_NS) != XSI_NS:
-        return None  # `i` bound elsewhere: its nil is not the schema instance's
-    ns = namespaces.get(None, "")
+    scope = _root_scope(declarations)
+    if scope is None:
+        return None
+    ns, binds_i = scope
     if (name, ns) != (contract.name, contract.ns) or _MEMBERS.fullmatch(body) is None:
         return None
     members = _MEMBER_RE.findall(body)
-    if len(members) + 1 > limits.max_elements or (":i" not in namespaces and any(nil for _, _, nil in members)):
+    # Without `xmlns:i`, an `i:nil` is an unbound prefix (the text test may also match a member's
+    # text: the general reader then reads it as well).
+    if len(members) + 1 > limits.max_elements or (not binds_i and _NIL in body):
         return None  # too many elements, or an unbound prefix: the general reader says which
     out: dict[str, Any] = {}
     last = -1

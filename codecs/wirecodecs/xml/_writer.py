@@ -40,6 +40,16 @@ _DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 _TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: The ASCII characters text content carries as they are (the complement of _TEXT_SPECIAL's).
 _VERBATIM = bytes(b for b in range(128) if not _TEXT_SPECIAL.match(chr(b)))
+
+
+def _is_verbatim(text: str) -> bool:
+    """True when `text` needs no escape. ASCII text is checked by deleting every byte that needs
+    none (C speed, a third of the regex's time), the rest by the regex."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _VERBATIM)
+    return _TEXT_SPECIAL.search(text) is None
+
+
 _ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"}
 
@@ -50,7 +60,7 @@ def escape_text(text: str, invalid: InvalidChars) -> str:
     Characters XML 1.0 cannot represent become U+FFFD, or raise EncodeError when `invalid="error"`
     (what .NET's XmlWriter does: ArgumentException, a 500 in ServiceStack).
     """
-    if _TEXT_SPECIAL.search(text) is None:
+    if _is_verbatim(text):
         return text
 
     def sub(match: re.Match[str]) -> str:
@@ -300,7 +310,7 @@ class _Encoder:
             return True  # written while the template was made
         if template is None:
             return False
-        if _TEXT_SPECIAL.search("".join(texts)) is not None:
+        if not _is_verbatim("".join(texts)):
             texts = tuple(escape_text(text, w._invalid) for text in texts)
         w.raw(template % texts)
         # Where writing the members would have left the writer: the last one closed.
@@ -346,12 +356,7 @@ class _Encoder:
         if template is None:
             template = self.template(entries[0], item, ns, len(contract.members))
             self._contracts.templates[key] = template
-        try:
-            # Deleting every byte that needs no escape leaves nothing when none does (C speed).
-            plain = not "".join(texts).encode("ascii").translate(None, _VERBATIM)
-        except UnicodeEncodeError:
-            plain = False
-        if not plain:
+        if not _is_verbatim("".join(texts)):
             rows = [tuple(escape_text(text, w._invalid) for text in row) for row in rows]
         w.raw("".join(map(template.__mod__, rows[1:])))
         return True
@@ -428,7 +433,7 @@ def _fill_document(
             template = template.replace(marker, "%s")
         contracts.templates[key] = template
     texts = tuple(compress(values, present))
-    if _TEXT_SPECIAL.search("".join(texts)) is not None:
+    if not _is_verbatim("".join(texts)):
         texts = tuple(escape_text(text, invalid) for text in texts)
     return str(template % texts).encode("utf-8", "surrogatepass")
 
