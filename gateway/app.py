@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -129,7 +130,7 @@ def create_app(
     metrics = enable_metrics() if settings.metrics else None
     # With metrics on, every store call below is timed (evo_gateway_store_call_duration_seconds).
     active_store: Store = (
-        opened if metrics is None else TimedStore(opened, lambda method: metrics.store_calls.labels(method).observe)
+        opened if metrics is None else TimedStore(opened, lambda method: metrics.store_call_tally(method).observe)
     )
     codecs = (
         registry if registry is not None else default_registry(csv_neutralize_formulas=settings.csv_neutralize_formulas)
@@ -152,9 +153,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The counts reach prometheus_client's values (and, under --workers, the files another
+        # worker's scrape reads) once a second and at shutdown.
+        flushing = asyncio.create_task(metrics.flush_periodically()) if metrics is not None else None
         try:
             yield
         finally:
+            if flushing is not None:
+                flushing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await flushing
             if owns_store:
                 active_store.close()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .accesslog import AccessEntry, AccessLog, target
@@ -27,10 +26,6 @@ class Observer:
         self._access_log = access_log
         self._metrics = metrics
         self._log_probes = log_probes
-        #: The metric children of each (operation, format, status) seen: prometheus_client's
-        #: `labels()` takes a lock and builds its key on every call. The label values come from
-        #: fixed sets (the operations, the formats, the status codes), so this stays small.
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started_at = time.time()
@@ -50,22 +45,16 @@ class Observer:
 
         metrics = self._metrics
         if metrics is not None:
-            metrics.in_flight.inc()
+            metrics.in_flight_now += 1
         try:
             await self._app(scope, receive, sender)
         finally:
             seconds = time.perf_counter() - started
             if metrics is not None:
-                metrics.in_flight.dec()
-                key = (record.operation or "", record.format or "", status)
-                children = self._children.get(key)
-                if children is None:
-                    children = self._children[key] = (
-                        metrics.requests.labels(key[0], key[1], str(status)),
-                        metrics.duration.labels(key[0]),
-                    )
-                children[0].inc()
-                children[1].observe(seconds)
+                metrics.in_flight_now -= 1
+                count, duration = metrics.request_tallies(record.operation or "", record.format or "", status)
+                count.count += 1
+                duration.observe(seconds)
             if self._access_log.active() and (self._log_probes or scope["path"] not in Probes.PATHS):
                 client = scope.get("client")
                 self._access_log.write(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx2 as httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.serving.metrics import FLUSH_SECONDS
 from gateway.serving.timed_store import TIMED_METHODS
 
 from .conftest import cli
@@ -97,8 +99,13 @@ def test_metrics_add_up_over_workers(tmp_path: Path) -> None:
     account = cli(db, "accounts", "add", "Metrics Co")
     with serving(tmp_path, db, "--workers", "2") as served:
         sent = _traffic(served.base_url, key, account, patches=30)
-        families = _scrape(served.base_url)
-    operations, probes = _counted(families["evo_gateway_requests"])
+        # The other worker adds its counts to the shared files once a second.
+        deadline = time.monotonic() + 10 * FLUSH_SECONDS
+        while True:
+            operations, probes = _counted(_scrape(served.base_url)["evo_gateway_requests"])
+            if operations >= sent or time.monotonic() > deadline:
+                break
+            time.sleep(FLUSH_SECONDS / 4)
     assert operations == sent and probes >= 1  # whichever worker answered each request (and the scrape)
 
 
