@@ -9,7 +9,9 @@ serve" is that app on `serve`'s own server stack (bench/baseline_served.py): it 
 share of a row from the gateway's. Each round drives the baseline and every row once with wrk
 (loopback), the order reversed every other round; figures are medians over the rounds, ratios
 medians of per-round ratios. Server CPU per request comes from the
-server process's utime + stime (/proc/<pid>/stat) over each run. Nothing here asserts a speed.
+server process's utime + stime (/proc/<pid>/stat) over each run. For the writing rows, writes/commit
+is how many writes the SQLite writer committed per transaction during the row (from /metrics):
+a write's CPU cost depends on it. Nothing here asserts a speed.
 
 Batches write 100 sessions per request, so they run on a gateway of their own: the lists keep
 reading the same 1,000 sessions all run long.
@@ -20,8 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +36,7 @@ from pathlib import Path
 from load import Result, cli, free_port, lua, new_session, run_wrk, seed, server_process
 
 _TICK = os.sysconf("SC_CLK_TCK")
+_COMMITS = re.compile(r"^evo_gateway_sqlite_writer_batch_size_(sum|count) (\S+)$", re.M)
 FLOORS = ("baseline", "served")
 FORMATS = {
     "json": "application/json",
@@ -68,6 +73,8 @@ class Row:
 class Sample:
     result: Result
     cpu_us_per_request: float
+    #: For a writing row: the writes the SQLite writer committed per transaction (group commit).
+    writes_per_commit: float | None = None
 
 
 def cpu_seconds(pid: int) -> float:
@@ -80,6 +87,14 @@ def measure(pid: int, url: str, script: str, seconds: int, connections: int) -> 
     result = run_wrk(url, script, seconds, connections)
     spent = cpu_seconds(pid) - before
     return Sample(result, spent / max(result.requests, 1) * 1e6)
+
+
+def commits(base: str) -> tuple[float, float]:
+    """(writes, transactions) the gateway's SQLite writer has committed so far, from /metrics."""
+    with urllib.request.urlopen(f"{base}/metrics") as response:
+        text = response.read().decode()
+    found = dict(_COMMITS.findall(text))
+    return float(found["sum"]), float(found["count"])
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> None:
@@ -115,6 +130,19 @@ def build_rows(account: str, session_id: str, key: str) -> list[Row]:
         # /api/ reads JSON; a legacy client names its format in the path.
         rows.append(Row(f"Batch 100 {fmt}", "Batch 100", fmt, "writer", f"/{fmt}/reply/NewAISession[]", script))
     return rows
+
+
+def measure_row(
+    row: Row, processes: dict[str, subprocess.Popen[bytes]], bases: dict[str, str], args: argparse.Namespace
+) -> Sample:
+    writes = row.op in ("PATCH", "Batch 100") and row.target in ("gateway", "writer")
+    before = commits(bases[row.target]) if writes else None  # the scrapes fall outside the CPU count
+    base = bases[row.target]
+    sample = measure(processes[row.target].pid, base + row.path, row.script, args.seconds, args.connections)
+    if before is not None:
+        after = commits(base)
+        sample.writes_per_commit = (after[0] - before[0]) / max(after[1] - before[1], 1)
+    return sample
 
 
 def main() -> None:
@@ -171,16 +199,7 @@ def main() -> None:
             ratios: dict[str, list[tuple[float, float]]] = {row.name: [] for row in rows}
             for round_number in range(args.rounds):
                 order = rows if round_number % 2 == 0 else rows[::-1]
-                measured = {
-                    row.name: measure(
-                        processes[row.target].pid,
-                        bases[row.target] + row.path,
-                        row.script,
-                        args.seconds,
-                        args.connections,
-                    )
-                    for row in order
-                }
+                measured = {row.name: measure_row(row, processes, bases, args) for row in order}
                 floor = measured["floor PATCH"].result.requests_per_second
                 for row in rows:
                     sample = measured[row.name]
@@ -194,6 +213,7 @@ def main() -> None:
         f"{os.cpu_count()} cores, {time.monotonic() - started:.0f} s"
     )
     header = f"{'row':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'x floor':>9}{'x JSON':>8}"
+    header += f"{'writes/commit':>15}"
     print(header)
     for row in rows:
         s = samples[row.name]
@@ -206,7 +226,12 @@ def main() -> None:
             f"{statistics.median(r for r, _ in ratios[row.name]):>9.2f}"
             # The floors have no JSON row of their own to compare with.
             + (f"{statistics.median(j for _, j in ratios[row.name]):>8.2f}" if row.target not in FLOORS else "")
+            + (f"{statistics.median(per_commit):>15.0f}" if (per_commit := _per_commit(s)) else "")
         )
+
+
+def _per_commit(samples: list[Sample]) -> list[float]:
+    return [x.writes_per_commit for x in samples if x.writes_per_commit is not None]
 
 
 if __name__ == "__main__":
