@@ -134,7 +134,9 @@ def _column_cells(values: Sequence[Any], neutralize: bool) -> Sequence[str]:
             if _NONE in kinds:
                 values = ["" if value is None else value for value in values]  # null is an empty cell
             joined = "".join(values)
-            if not any(map(joined.__contains__, _QUOTE_CHARS)) and not any(map(str.startswith, values, _BRACKETS)):
+            # A cell that starts with a bracket is quoted: only look for one when the text has any.
+            bracket = ("[" in joined or "{" in joined) and any(map(str.startswith, values, _BRACKETS))
+            if not bracket and not any(map(joined.__contains__, _QUOTE_CHARS)):
                 return values  # nothing to quote
             return list(map(_field, values))
     return [_cell(value, neutralize) for value in values]
@@ -463,13 +465,18 @@ def _read_text_records(text: str, tp: Any) -> Any:
     names = _cached_wire_names(record, header) if len(header) <= _CACHED_HEADER_CHARS else _wire_names(record, header)
     if names is None:
         return None
-    rows: list[dict[str | None, Any]] = [dict(zip(names, _fields(line), strict=False)) for line in lines[1:]]
+    if len(lines) == 2:  # one record (a PATCH body, say): no loop to set up
+        rows: list[dict[str | None, Any]] = [dict(zip(names, _fields(lines[1]), strict=False))]
+    else:
+        rows = [dict(zip(names, _fields(line), strict=False)) for line in lines[1:]]
     if None in names:
         for row in rows:
             row.pop(None, None)  # columns that name no member are ignored
     try:
+        if not is_list:
+            return convert(rows[0], record)
         # Row by row: msgspec keeps what it learns of a Struct type, but not of `list[X]`.
-        return [convert(row, record) for row in rows] if is_list else convert(rows[0], record)
+        return [convert(rows[0], record)] if len(rows) == 1 else [convert(row, record) for row in rows]
     except msgspec.ValidationError:
         return None  # a null for a member that takes none: the general reader skips it
 

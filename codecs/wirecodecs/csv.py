@@ -70,9 +70,13 @@ def _read_shape(tp: Hashable) -> tuple[str, Any, str]:
     return _RECORD, GenericAlias(list, (tp,)), ""
 
 
-def _is_type_of(obj: msgspec.Struct, declared: Any) -> bool:
-    """Whether `declared` is `obj`'s class or a parametrisation of it (`ListResponse[X]`)."""
-    return getattr(declared, "__origin__", declared) is obj.__class__
+@lru_cache(maxsize=256)
+def _written_table(cls: type[msgspec.Struct], declared: Hashable) -> tuple[str, Any] | None:
+    """`_table_member` of the type a `cls` answer is written as: `declared` when it is `cls` or a
+    parametrisation of it (`ListResponse[X]`), else `cls` itself."""
+    if declared is not None and getattr(declared, "__origin__", declared) is cls:
+        return _table_member(declared)
+    return _table_member(cls)
 
 
 def _shape_nested(target: Any, jsconfig: JsConfig) -> Any:
@@ -107,8 +111,7 @@ class CsvCodec:
         target: Any = obj
         item_type = None
         if isinstance(obj, msgspec.Struct):
-            declared = type if type is not None and _is_type_of(obj, type) else obj.__class__
-            table = _table_member(declared)
+            table = _written_table(obj.__class__, type)
             if table is not None:
                 target, item_type = getattr(obj, table[0]) or [], table[1]
         if jsconfig is not None and not jsconfig.is_default:
