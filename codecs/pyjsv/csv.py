@@ -476,7 +476,7 @@ def _read_text_records(text: str, tp: Any) -> Any:
         if not is_list:
             return convert(rows[0], record)
         # Row by row: msgspec keeps what it learns of a Struct type, but not of `list[X]`.
-        return [convert(rows[0], record)] if len(rows) == 1 else [convert(row, record) for row in rows]
+        return [convert(row, record) for row in rows]
     except msgspec.ValidationError:
         return None  # a null for a member that takes none: the general reader skips it
 

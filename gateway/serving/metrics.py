@@ -73,7 +73,8 @@ class Metrics:
         if tallies is None:
             tallies = self._request_tallies[key] = (
                 CounterTally(self.requests.labels(operation, format, str(status))),
-                self._latency_tally(self.duration.labels(operation)),
+                # One duration child per operation, shared by its statuses: each tally adds its own.
+                HistogramTally(self.duration.labels(operation), self._latency_bounds),
             )
             self._tallies.extend(tallies)
         return tallies
@@ -82,13 +83,10 @@ class Metrics:
         """The tally of `evo_gateway_store_call_duration_seconds` for calls of one store method."""
         tally = self._store_call_tallies.get(method)
         if tally is None:
-            tally = self._store_call_tallies[method] = self._latency_tally(self.store_calls.labels(method))
+            child = self.store_calls.labels(method)
+            tally = self._store_call_tallies[method] = HistogramTally(child, self._latency_bounds)
             self._tallies.append(tally)
         return tally
-
-    def _latency_tally(self, child: Histogram) -> HistogramTally:
-        # Two request tallies (one per status) can share a duration child: each adds its own counts.
-        return HistogramTally(child, self._latency_bounds)
 
     def flush(self) -> None:
         """Add every tally to its metric, and set the in-flight gauge."""
