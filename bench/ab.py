@@ -1,20 +1,24 @@
 """A/B: this checkout's gateway against the same gateway at another revision, in one run.
 
     python bench/ab.py [--rev HEAD] [--seconds 3] [--rounds 5] [--rows "GET json" "List 100 json" ...]
+                       [--serve-a "--loop uvloop"] [--serve-b "..."]
 
 For measuring one change alone: the working tree (A) and `--rev` (B, checked out into a temporary
 git worktree) each serve their own SQLite file seeded the same way (1,001 sessions), and every
 row of bench/matrix.py that is named runs against both, the order reversed every other round.
 Both files are made by this checkout's CLI, so B must know this checkout's database schema.
-Prints req/s and server CPU µs per request for A and B (medians) and the median of the per-round
-A/B req/s ratios. Two identical trees measure 0.96 to 1.04 on a quiet 2-core VM: read less into a
-difference than that. Nothing here asserts a speed.
+Prints req/s, server CPU µs per request and p99 for A and B (medians) and the median of the
+per-round A/B req/s ratios. `--serve-a`/`--serve-b` add `serve` options to one side: with `--rev
+HEAD` and a clean tree, that measures an option alone (an event loop, say). Two identical trees
+measure 0.96 to 1.04 on a quiet 2-core VM: read less into a difference than that. Nothing here
+asserts a speed.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -40,6 +44,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rows", nargs="+", default=DEFAULT_ROWS, help="bench/matrix.py row names")
+    parser.add_argument("--serve-a", default="", help="extra `serve` options for A (the working tree)")
+    parser.add_argument("--serve-b", default="", help="extra `serve` options for B (--rev)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -48,6 +54,7 @@ def main() -> None:
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base_tree), args.rev], check=True)
         stack.callback(subprocess.run, ["git", "-C", str(REPO), "worktree", "remove", "--force", str(base_tree)])
         trees = {"A": REPO, "B": base_tree}
+        serve_options = {"A": shlex.split(args.serve_a), "B": shlex.split(args.serve_b)}
         processes: dict[str, subprocess.Popen[bytes]] = {}
         rows: dict[str, dict[str, Row]] = {}
         bases: dict[str, str] = {}
@@ -56,7 +63,7 @@ def main() -> None:
             account, key = seed(db_url)
             port = free_port()
             command = [sys.executable, "-m", "gateway", "--db", db_url, "serve", "--log-level", "warning"]
-            command += ["--host", "127.0.0.1", "--port", str(port)]
+            command += ["--host", "127.0.0.1", "--port", str(port), *serve_options[name]]
             processes[name] = stack.enter_context(server_process(command, port, tree_env(tree)))
             bases[name] = f"http://127.0.0.1:{port}"
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -79,8 +86,10 @@ def main() -> None:
                 samples[(row, name)].append(
                     measure(processes[name].pid, url, spec.script, args.seconds, args.connections)
                 )
-    print(f"A: the working tree; B: {args.rev}. wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds")
-    print(f"{'row':<16}{'A req/s':>9}{'A µs':>7}{'B req/s':>9}{'B µs':>7}{'A/B':>7}")
+    a_name = f"the working tree {args.serve_a}".rstrip()
+    b_name = f"{args.rev} {args.serve_b}".rstrip()
+    print(f"A: {a_name}; B: {b_name}. wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds")
+    print(f"{'row':<16}{'A req/s':>9}{'A µs':>7}{'A p99':>7}{'B req/s':>9}{'B µs':>7}{'B p99':>7}{'A/B':>7}")
     for row in args.rows:
         a, b = samples[(row, "A")], samples[(row, "B")]
         ratio = statistics.median(
@@ -90,8 +99,10 @@ def main() -> None:
             f"{row:<16}"
             f"{statistics.median(x.result.requests_per_second for x in a):>9.0f}"
             f"{statistics.median(x.cpu_us_per_request for x in a):>7.0f}"
+            f"{statistics.median(x.result.p99_ms for x in a):>7.1f}"
             f"{statistics.median(x.result.requests_per_second for x in b):>9.0f}"
             f"{statistics.median(x.cpu_us_per_request for x in b):>7.0f}"
+            f"{statistics.median(x.result.p99_ms for x in b):>7.1f}"
             f"{ratio:>7.3f}"
         )
 

@@ -27,6 +27,7 @@ import uvicorn
 import uvicorn.config
 
 from ..config import Settings
+from .accept import Listener
 from .metrics import MULTIPROC_ENV
 from .protocol import DeadlineHttpToolsProtocol, deadlines
 
@@ -73,14 +74,45 @@ def log_config(level: str) -> dict[str, Any]:
 
 
 class GatewayServer(uvicorn.Server):
-    """uvicorn's server, with a forced stop that hangs up on stalled clients instead of cancelling
-    their requests (which logs a traceback per request and answers a plain-text 500)."""
+    """uvicorn's server, accepting connections with `accept.Listener` (every pending one per
+    wake-up, on either loop), with a forced stop that hangs up on stalled clients instead of
+    cancelling their requests (which logs a traceback per request and answers a plain-text 500)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listeners: list[Listener] = []
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn.Server.startup for sockets bound beforehand (what `serve` always passes), with
+        # a Listener per socket instead of `loop.create_server`.
+        if sockets is None:
+            await super().startup(sockets)
+            return
+        await self.lifespan.startup()
+        if self.lifespan.should_exit:
+            sys.exit(STARTUP_FAILURE)
+        config = self.config
+
+        def create_protocol() -> asyncio.Protocol:
+            protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state
+            )
+            return protocol
+
+        loop = asyncio.get_running_loop()
+        self.servers = []  # uvicorn's own: none
+        self.listeners = [Listener(loop, sock, create_protocol, backlog=config.backlog) for sock in sockets]
+        self.started = True
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # uvicorn.Server.shutdown, but for the timeout branch.
         logging.getLogger("uvicorn.error").info("Shutting down")
+        for listener in self.listeners:
+            listener.close()
         for server in self.servers:
             server.close()
+        # Connections accepted a moment ago are served (and so shut down below) like the others.
+        await asyncio.gather(*(listener.wait_closed() for listener in self.listeners))
         for sock in sockets or []:
             sock.close()
         for connection in list(self.server_state.connections):
