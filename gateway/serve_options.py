@@ -18,7 +18,7 @@ from .http.cors import DEFAULT_HEADERS, check_origin
 from .limits import RequestLimits
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
-from .serving.server import EVENT_LOOPS
+from .serving.server import EVENT_LOOPS, default_loop
 from .throttle import AuthLimits
 
 __all__ = ["ENV_PREFIX", "SERVE_OPTIONS", "EnvError", "ServeOption", "apply_environment", "bounded_int", "seconds"]
@@ -266,8 +266,8 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
     ),
     ServeOption(
         "--loop",
-        "asyncio",
-        "the event loop: asyncio's own (answers in the order requests finish) or uvloop (docs/operations.md)",
+        default_loop(),
+        "the event loop: uvloop (less CPU per request) or asyncio's own (docs/operations.md)",
         str,
         choices=EVENT_LOOPS,
     ),

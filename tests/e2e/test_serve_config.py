@@ -61,8 +61,8 @@ def test_the_environment_configures_and_a_flag_beats_it(tmp_path: Path) -> None:
         assert httpx.post(f"{served.base_url}/ai/sessions", content=small).status_code != 413
 
 
-@pytest.mark.parametrize(("env", "loop"), [({}, "asyncio"), ({"EVO_GATEWAY_LOOP": "uvloop"}, "uvloop")])
-def test_the_event_loop_is_asyncio_unless_asked(tmp_path: Path, env: dict[str, str], loop: str) -> None:
+@pytest.mark.parametrize(("env", "loop"), [({}, "uvloop"), ({"EVO_GATEWAY_LOOP": "asyncio"}, "asyncio")])
+def test_the_event_loop_is_uvloop_unless_asked(tmp_path: Path, env: dict[str, str], loop: str) -> None:
     db = db_in(tmp_path)
     key = seed(db)
     with serving(tmp_path, db, env=env) as served:

@@ -1,9 +1,10 @@
-"""`serve` runs httptools, on asyncio's event loop unless `--loop uvloop` (both are dependencies)."""
+"""`serve` runs httptools, on uvloop unless `--loop asyncio` (both are dependencies here)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
 import socket
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway import cli
+from gateway.config import Settings
+from gateway.serving import server
 
 
 @pytest.mark.parametrize(
-    ("flags", "uvloop"), [([], False), (["--loop", "uvloop"], True), (["--loop", "asyncio"], False)]
+    ("flags", "uvloop"), [([], True), (["--loop", "uvloop"], True), (["--loop", "asyncio"], False)]
 )
 def test_serve_picks_httptools_and_the_loop_asked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], uvloop: bool
@@ -44,3 +47,11 @@ def test_serve_picks_httptools_and_the_loop_asked_for(
         assert isinstance(loop, asyncio.SelectorEventLoop) is not uvloop
     finally:
         loop.close()
+
+
+def test_without_uvloop_the_default_is_asyncios_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvloop's dependency marker leaves it out on Windows and PyPy; serve must still start there.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "uvloop" else real(name))
+    assert server.default_loop() == "asyncio"
+    assert server.ServeOptions(settings=Settings()).loop == "asyncio"
