@@ -157,6 +157,14 @@ class AuthService:
         # store's calls use, so API-key requests never wait behind a hashing flood.
         self._hashing = anyio.CapacityLimiter(limits.hash_concurrency)
 
+    def recognised(self, credentials: Credentials) -> Caller | None:
+        """What `identify` answers for an API key it verified within the cache's lifetime, found
+        without awaiting anything (most requests); None: only `identify` can tell."""
+        for key in (credentials.api_key, credentials.bearer, credentials.basic_api_key):
+            if key is not None:  # the first key given is the one `identify` tries first
+                return self._keys.get(hash_api_key(key))
+        return None
+
     async def identify(self, credentials: Credentials) -> Caller | None:
         """The caller the credentials prove, or None. The first scheme that verifies wins."""
         for key in (credentials.api_key, credentials.bearer, credentials.basic_api_key):

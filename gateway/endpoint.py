@@ -148,7 +148,10 @@ class Endpoint:
         responder = exchange.responder = self._responder(exchange, codecs.response)
 
         operation = match.operation
-        caller = exchange.caller if identified else await self._identify(credentials)
+        if identified:
+            caller = exchange.caller
+        else:
+            caller = self._auth.recognised(credentials) or await self._identify(credentials)
         exchange.caller = caller
         # Read once the caller is known, so an anonymous body is held to the anonymous limit before
         # any of it is decoded. (Read even when the answer will be 401: a client that broke its

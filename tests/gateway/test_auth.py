@@ -219,6 +219,21 @@ def test_a_revoked_api_key_is_honoured_until_the_cache_expires(world: World) -> 
     assert run(lambda: auth.identify(header)) is None
 
 
+def test_recognised_answers_what_identify_would_for_a_cached_key_and_defers_otherwise(world: World) -> None:
+    auth, clock = make(world)
+    key = creds({"authorization": f"Bearer {world.admin_key}"})
+    assert auth.recognised(key) is None  # not verified yet: only identify can tell
+    caller = run(lambda: auth.identify(key))
+    assert caller is not None and auth.recognised(key) == caller
+    # The first key given decides, as in identify: a cached key behind an unknown one is not used.
+    unknown_first = creds({"x-api-key": "nope", "authorization": f"Bearer {world.admin_key}"})
+    assert auth.recognised(unknown_first) is None
+    assert run(lambda: auth.identify(unknown_first)) == caller
+    assert auth.recognised(creds({}, {"ss-id": "tok"})) is None  # logins are never cached
+    clock.advance(TTL + 0.001)
+    assert auth.recognised(key) is None  # expired with the cache entry
+
+
 def test_a_keys_last_use_is_written_on_a_cache_miss_when_the_minute_changed(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
