@@ -39,8 +39,8 @@ log = logging.getLogger("gateway.serving")
 #: A worker's exit status when it could not start serving (the supervisor then gives up).
 STARTUP_FAILURE = 3
 
-#: `serve --loop`. uvloop costs less CPU per request than asyncio's own loop (README, Performance);
-#: asyncio's writes each answer as soon as it is made, uvloop those of a loop turn at its end.
+#: `serve --loop`. uvloop costs less CPU per request than asyncio's own loop; the p99 of long
+#: requests was longer on it (README, Performance).
 EVENT_LOOPS = ("uvloop", "asyncio")
 
 
