@@ -6,6 +6,10 @@ new connections waits in the kernel's queue for as many turns as there are conne
 of 64 clients connecting to a busy server waited hundreds of milliseconds before its first byte
 was read. asyncio's own server takes up to its backlog per wake-up; this listener does the same on
 either loop, and hands each socket to the loop as an accepted connection.
+
+Workers sharing one socket all wake when it is readable, and the first to accept would take a
+whole burst. So with others on the socket a listener takes a few per wake-up: the rest stay queued
+for whichever worker asks next, and a busy worker, which asks less often, takes fewer.
 """
 
 from __future__ import annotations
@@ -43,12 +47,14 @@ class Listener:
         sock: socket.socket,
         protocol_factory: Callable[[], asyncio.Protocol],
         *,
-        backlog: int,
+        per_wakeup: int,
     ) -> None:
+        """`per_wakeup`: the most connections taken each time the socket is readable (the backlog
+        for a process alone on it, a few when it shares the socket with other workers)."""
         self._loop = loop
         self._sock = sock
         self._factory = protocol_factory
-        self._backlog = backlog
+        self._per_wakeup = per_wakeup
         self._handing: set[asyncio.Task[None]] = set()
         self._closed = False
         self._retry: asyncio.TimerHandle | None = None
@@ -56,7 +62,7 @@ class Listener:
         loop.add_reader(sock.fileno(), self._accept_pending)
 
     def _accept_pending(self) -> None:
-        for _ in range(self._backlog):
+        for _ in range(self._per_wakeup):
             try:
                 conn, _ = self._sock.accept()
             except (BlockingIOError, InterruptedError):

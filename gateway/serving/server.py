@@ -39,6 +39,10 @@ log = logging.getLogger("gateway.serving")
 #: A worker's exit status when it could not start serving (the supervisor then gives up).
 STARTUP_FAILURE = 3
 
+#: Connections a worker accepts per wake-up of a socket it shares (accept.py): few enough that a
+#: burst spreads over the workers, enough that a busy worker still takes one in a few turns.
+SHARED_ACCEPTS_PER_WAKEUP = 8
+
 #: `serve --loop`. uvloop costs less CPU per request than asyncio's own loop; the p99 of long
 #: requests was longer on it (README, Performance).
 EVENT_LOOPS = ("uvloop", "asyncio")
@@ -83,9 +87,11 @@ class GatewayServer(uvicorn.Server):
     wake-up, on either loop), with a forced stop that hangs up on stalled clients instead of
     cancelling their requests (which logs a traceback per request and answers a plain-text 500)."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, *, shared_socket: bool = False) -> None:
+        """`shared_socket`: other worker processes accept on the same socket."""
         super().__init__(config)
         self.listeners: list[Listener] = []
+        self._per_wakeup = SHARED_ACCEPTS_PER_WAKEUP if shared_socket else config.backlog
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         # uvicorn.Server.startup for sockets bound beforehand (what `serve` always passes), with
@@ -106,7 +112,7 @@ class GatewayServer(uvicorn.Server):
 
         loop = asyncio.get_running_loop()
         self.servers = []  # uvicorn's own: none
-        self.listeners = [Listener(loop, sock, create_protocol, backlog=config.backlog) for sock in sockets]
+        self.listeners = [Listener(loop, sock, create_protocol, per_wakeup=self._per_wakeup) for sock in sockets]
         self.started = True
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -181,7 +187,7 @@ def _serve(app: Any, options: ServeOptions, sock: socket.socket) -> bool:
     # (bench/load.py: 14 ms -> 8 ms), since one lands mid-burst every few thousand requests.
     gc.collect()
     gc.freeze()
-    server = GatewayServer(config)
+    server = GatewayServer(config, shared_socket=options.workers > 1)
     host, port = sock.getsockname()[:2]
     log.info(
         "process %d listening on http://%s:%d (%s loop)",

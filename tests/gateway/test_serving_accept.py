@@ -77,7 +77,7 @@ def test_a_burst_of_connections_is_served_within_a_few_turns(loop_name: str) -> 
     async def scenario() -> None:
         with listening() as sock:
             clients = connect_clients(sock, 3 * TURNS)
-            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), backlog=128)
+            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), per_wakeup=128)
             try:
                 await turns(TURNS)
                 assert len(made) == len(clients)
@@ -126,7 +126,7 @@ def test_out_of_descriptors_it_pauses_then_accepts_again(
     async def scenario() -> None:
         with listening() as sock:
             clients = connect_clients(sock, 4)
-            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), backlog=128)
+            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), per_wakeup=128)
             # No descriptor left for an accepted socket: the next one numbered is the limit.
             probe = socket.socket()
             limit = probe.fileno()
@@ -163,11 +163,37 @@ def test_closing_stops_accepting_and_closes_the_socket(loop_name: str) -> None:
 
     async def scenario() -> None:
         with listening() as sock:
-            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), backlog=128)
+            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), per_wakeup=128)
             listener.close()
             listener.close()  # twice is harmless
             await listener.wait_closed()
             assert sock.fileno() == -1
             assert made == []
+
+    run(loop_name, scenario)
+
+
+@pytest.mark.parametrize("loop_name", sorted(LOOPS))
+def test_a_listener_sharing_its_socket_takes_a_few_per_wakeup(loop_name: str) -> None:
+    made: list[asyncio.BaseTransport] = []
+    per_wakeup = 2
+
+    async def scenario() -> None:
+        with listening() as sock:
+            clients = connect_clients(sock, 3 * TURNS)
+            listener = Listener(asyncio.get_running_loop(), sock, protocol_factory(made), per_wakeup=per_wakeup)
+            try:
+                await turns(3)
+                # At most `per_wakeup` a turn: the rest wait for the next wake-up (another worker's).
+                assert len(made) <= 3 * per_wakeup < len(clients)
+                await turns(3 * TURNS * 2)
+                assert len(made) == len(clients)  # still readable, so still taken, a few at a time
+            finally:
+                listener.close()
+                await listener.wait_closed()
+                for transport in made:
+                    transport.close()
+                for client in clients:
+                    client.close()
 
     run(loop_name, scenario)
