@@ -57,6 +57,19 @@ def connect_clients(sock: socket.socket, count: int) -> list[socket.socket]:
     return [socket.create_connection(sock.getsockname()[:2]) for _ in range(count)]
 
 
+def close_connections(made: list[asyncio.BaseTransport], clients: list[socket.socket]) -> None:
+    for transport in made:
+        transport.close()
+    for client in clients:
+        client.close()
+
+
+async def close_all(listener: Listener, made: list[asyncio.BaseTransport], clients: list[socket.socket]) -> None:
+    listener.close()
+    await listener.wait_closed()
+    close_connections(made, clients)
+
+
 async def turns(count: int) -> None:
     for _ in range(count):
         await asyncio.sleep(0)
@@ -82,12 +95,7 @@ def test_a_burst_of_connections_is_served_within_a_few_turns(loop_name: str) -> 
                 await turns(TURNS)
                 assert len(made) == len(clients)
             finally:
-                listener.close()
-                await listener.wait_closed()
-                for transport in made:
-                    transport.close()
-                for client in clients:
-                    client.close()
+                await close_all(listener, made, clients)
 
     run(loop_name, scenario)
 
@@ -107,10 +115,7 @@ def test_uvloops_own_server_takes_one_connection_a_turn() -> None:
                 assert len(made) <= TURNS < len(clients)
             finally:
                 server.close()
-                for transport in made:
-                    transport.close()
-                for client in clients:
-                    client.close()
+                close_connections(made, clients)
 
     run("uvloop", scenario)
 
@@ -144,12 +149,7 @@ def test_out_of_descriptors_it_pauses_then_accepts_again(
                     break
                 await asyncio.sleep(0.01)
             assert len(made) == len(clients)
-            listener.close()
-            await listener.wait_closed()
-            for transport in made:
-                transport.close()
-            for client in clients:
-                client.close()
+            await close_all(listener, made, clients)
 
     try:
         run(loop_name, scenario)
@@ -189,11 +189,6 @@ def test_a_listener_sharing_its_socket_takes_a_few_per_wakeup(loop_name: str) ->
                 await turns(3 * TURNS * 2)
                 assert len(made) == len(clients)  # still readable, so still taken, a few at a time
             finally:
-                listener.close()
-                await listener.wait_closed()
-                for transport in made:
-                    transport.close()
-                for client in clients:
-                    client.close()
+                await close_all(listener, made, clients)
 
     run(loop_name, scenario)
