@@ -16,10 +16,8 @@ asserts a speed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +25,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from load import REPO, free_port, new_session, run_wrk, seed, server_process
+from load import REPO, free_port, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
 from matrix import Row, Sample, batch_body, build_rows, measure, post
 
 DEFAULT_ROWS = ["GET json", "PATCH json", "List 100 json"]
@@ -38,17 +36,13 @@ def tree_env(tree: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = wrk_parser(__doc__, seconds=3, rounds=5)
     parser.add_argument("--rev", default="HEAD", help="the revision to compare with (default: HEAD)")
-    parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rows", nargs="+", default=DEFAULT_ROWS, help="bench/matrix.py row names")
     parser.add_argument("--serve-a", default="", help="extra `serve` options for A (the working tree)")
     parser.add_argument("--serve-b", default="", help="extra `serve` options for B (--rev)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    require_wrk()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         base_tree = Path(tmp) / "b"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base_tree), args.rev], check=True)

@@ -95,6 +95,20 @@ _REQUESTS = re.compile(r"^\s*(\d+) requests in", re.M)
 _SCALE = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def wrk_parser(doc: str | None, *, seconds: int, rounds: int, connections: int = 64) -> argparse.ArgumentParser:
+    """The options every wrk runner here takes, with its own defaults."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--connections", type=int, default=connections)
+    return parser
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+
 def run_wrk(url: str, script: str, seconds: int, connections: int) -> Result:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
@@ -146,13 +160,9 @@ def new_session(base: str, account: str, auth: dict[str, str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=32)
+    parser = wrk_parser(__doc__, seconds=10, rounds=3, connections=32)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    require_wrk()
 
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from load import Result, cli, free_port, lua, new_session, run_wrk, seed, server_process
+from load import Result, cli, free_port, lua, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _COMMITS = re.compile(r"^evo_gateway_sqlite_writer_batch_size_(sum|count) (\S+)$", re.M)
@@ -146,14 +145,10 @@ def measure_row(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=64)
+    parser = wrk_parser(__doc__, seconds=5, rounds=3)
     parser.add_argument("--only", nargs="*", default=None, help="row names to run (default: all)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    require_wrk()
     started = time.monotonic()
 
     with tempfile.TemporaryDirectory() as tmp:

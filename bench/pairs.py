@@ -11,28 +11,22 @@ cost follows. Nothing here asserts a speed.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from load import free_port, lua, new_session, run_wrk, seed, server_process
+from load import free_port, lua, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
 from matrix import FORMATS, PATCH_BODIES, Sample, commits, measure
 
 DEFAULT_PAIRS = ["json/json", "xml/json", "json/xml", "xml/xml"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--connections", type=int, default=64)
+    parser = wrk_parser(__doc__, seconds=4, rounds=7)
     parser.add_argument("--pairs", nargs="+", default=DEFAULT_PAIRS, help="BODY/ANSWER format pairs")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    require_wrk()
     pairs = [tuple(pair.split("/")) for pair in args.pairs]
     unknown = sorted({fmt for pair in pairs for fmt in pair} - set(FORMATS)) or [p for p in pairs if len(p) != 2]
     if unknown:
