@@ -105,10 +105,10 @@ class GatewayServer(uvicorn.Server):
         config = self.config
 
         def create_protocol() -> asyncio.Protocol:
-            protocol: asyncio.Protocol = config.http_protocol_class(  # type: ignore[call-arg]
+            # The protocol `_config` names (uvicorn types the class as a bare asyncio.Protocol).
+            return DeadlineHttpToolsProtocol(
                 config=config, server_state=self.server_state, app_state=self.lifespan.state
             )
-            return protocol
 
         loop = asyncio.get_running_loop()
         self.servers = []  # uvicorn's own: none

@@ -7,7 +7,8 @@ import contextlib
 import logging
 import resource
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import pytest
 import uvloop
@@ -75,10 +76,10 @@ async def turns(count: int) -> None:
         await asyncio.sleep(0)
 
 
-def run(loop_name: str, scenario: Callable[[], object]) -> None:
+def run(loop_name: str, scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     loop = LOOPS[loop_name]()
     try:
-        loop.run_until_complete(scenario())  # type: ignore[arg-type]
+        loop.run_until_complete(scenario())
     finally:
         loop.close()
 
