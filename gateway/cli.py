@@ -146,6 +146,7 @@ def _serve(args: argparse.Namespace) -> None:
         body_timeout=args.body_timeout,
         limit_concurrency=args.limit_concurrency or None,
         loop=args.loop,
+        server=args.server,
     )
     _check_database_directory(args.db)
     try:

@@ -18,7 +18,7 @@ from .http.cors import DEFAULT_HEADERS, check_origin
 from .limits import RequestLimits
 from .negotiation import NEGOTIATION_MODES
 from .serving.accesslog import ACCESS_LOG_MODES
-from .serving.server import EVENT_LOOPS, default_loop
+from .serving.server import EVENT_LOOPS, SERVERS, default_loop
 from .throttle import AuthLimits
 
 __all__ = ["ENV_PREFIX", "SERVE_OPTIONS", "EnvError", "ServeOption", "apply_environment", "bounded_int", "seconds"]
@@ -272,9 +272,16 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
         choices=EVENT_LOOPS,
     ),
     ServeOption(
+        "--server",
+        "uvicorn",
+        "the HTTP server: uvicorn (httptools) or granian (HTTP in Rust, beside the event loop; docs/operations.md)",
+        str,
+        choices=SERVERS,
+    ),
+    ServeOption(
         "--limit-concurrency",
         1000,
-        "open connections (or requests) beyond which new requests get 503; 0: no limit",
+        "open connections (or requests) beyond which new requests get 503 (granian: wait); 0: no limit",
         bounded_int(0, 1_000_000),
         metavar="N",
     ),

@@ -32,7 +32,16 @@ from .accept import Listener
 from .metrics import MULTIPROC_ENV
 from .protocol import DeadlineHttpToolsProtocol, deadlines
 
-__all__ = ["EVENT_LOOPS", "GatewayServer", "ServeOptions", "default_loop", "log_config", "run_single", "run_workers"]
+__all__ = [
+    "EVENT_LOOPS",
+    "SERVERS",
+    "GatewayServer",
+    "ServeOptions",
+    "default_loop",
+    "log_config",
+    "run_single",
+    "run_workers",
+]
 
 log = logging.getLogger("gateway.serving")
 
@@ -46,6 +55,9 @@ SHARED_ACCEPTS_PER_WAKEUP = 8
 #: `serve --loop`. uvloop costs less CPU per request than asyncio's own loop; the p99 of long
 #: requests was longer on it (README, Performance).
 EVENT_LOOPS = ("uvloop", "asyncio")
+
+#: `serve --server`: uvicorn's httptools protocol (every option), or granian (granian_server.py).
+SERVERS = ("uvicorn", "granian")
 
 
 def default_loop() -> str:
@@ -67,6 +79,7 @@ class ServeOptions:
     body_timeout: float = 30.0
     limit_concurrency: int | None = None
     loop: str = field(default_factory=default_loop)
+    server: str = "uvicorn"
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -187,17 +200,27 @@ def _serve(app: Any, options: ServeOptions, sock: socket.socket) -> bool:
     # (bench/load.py: 14 ms -> 8 ms), since one lands mid-burst every few thousand requests.
     gc.collect()
     gc.freeze()
+    if options.server == "granian":
+        from .granian_server import serve_granian
+
+        _log_listening(sock, options)
+        return serve_granian(app, sock=sock, options=options, log_config=log_config(options.log_level))
     server = GatewayServer(config, shared_socket=options.workers > 1)
+    _log_listening(sock, options)
+    server.run(sockets=[sock])
+    return server.started
+
+
+def _log_listening(sock: socket.socket, options: ServeOptions) -> None:
     host, port = sock.getsockname()[:2]
     log.info(
-        "process %d listening on http://%s:%d (%s loop)",
+        "process %d listening on http://%s:%d (%s, %s loop)",
         os.getpid(),
         f"[{host}]" if ":" in host else host,
         port,
+        options.server,
         options.loop,
     )
-    server.run(sockets=[sock])
-    return server.started
 
 
 def run_single(app: Any, options: ServeOptions, sock: socket.socket) -> bool:

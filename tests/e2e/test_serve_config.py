@@ -61,14 +61,23 @@ def test_the_environment_configures_and_a_flag_beats_it(tmp_path: Path) -> None:
         assert httpx.post(f"{served.base_url}/ai/sessions", content=small).status_code != 413
 
 
-@pytest.mark.parametrize(("env", "loop"), [({}, "uvloop"), ({"EVO_GATEWAY_LOOP": "asyncio"}, "asyncio")])
-def test_the_event_loop_is_uvloop_unless_asked(tmp_path: Path, env: dict[str, str], loop: str) -> None:
+@pytest.mark.parametrize(
+    ("env", "stack"),
+    [
+        ({}, "uvicorn, uvloop"),
+        ({"EVO_GATEWAY_LOOP": "asyncio"}, "uvicorn, asyncio"),
+        ({"EVO_GATEWAY_SERVER": "granian", "EVO_GATEWAY_LOOP": "asyncio"}, "granian, asyncio"),
+    ],
+)
+def test_the_server_and_loop_are_uvicorn_and_uvloop_unless_asked(
+    tmp_path: Path, env: dict[str, str], stack: str
+) -> None:
     db = db_in(tmp_path)
     key = seed(db)
     with serving(tmp_path, db, env=env) as served:
         r = httpx.get(f"{served.base_url}/ai/sessions", headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 200
-        assert f"({loop} loop)" in served.log()
+        assert f"({stack} loop)" in served.log()
 
 
 def test_a_taken_port_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -1,0 +1,116 @@
+"""The in-flight guard granian runs under: body deadlines, and the forced stop's 503."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from starlette.types import Message, Receive, Scope, Send
+
+from gateway.serving.inflight import InFlight
+
+SCOPE: Scope = {"type": "http", "client": ("127.0.0.1", 5000)}
+
+
+async def _reader(scope: Scope, receive: Receive, send: Send) -> None:
+    """Reads the whole body, then answers it back; leaves without answering if the client left."""
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _client(messages: list[Message]) -> Receive:
+    """A receive that hands out `messages`, then waits for ever (a client that stalled)."""
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+async def _call(guard: InFlight, messages: list[Message]) -> list[Message]:
+    receive = _client(messages)
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await guard(dict(SCOPE), receive, send)
+    return sent
+
+
+def test_a_body_in_time_passes_through() -> None:
+    guard = InFlight(_reader, body_timeout=60)
+    parts: list[Message] = [
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"c", "more_body": False},
+    ]
+    sent = asyncio.run(_call(guard, parts))
+    assert [m.get("status") for m in sent] == [200, None]
+    assert sent[1]["body"] == b"abc"
+    assert guard.active == 0
+
+
+def test_a_stalled_body_is_answered_408_and_the_connection_closed() -> None:
+    guard = InFlight(_reader, body_timeout=0.05)
+    sent = asyncio.run(_call(guard, [{"type": "http.request", "body": b"a", "more_body": True}]))
+    assert sent[0]["status"] == 408
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"])["responseStatus"]["errorCode"] == "RequestTimeout"
+
+
+def test_stop_answers_every_wait_for_a_body_503_and_later_ones_too() -> None:
+    guard = InFlight(_reader, body_timeout=3600)
+
+    async def run() -> tuple[list[Message], list[Message], int]:
+        waiting = asyncio.create_task(_call(guard, []))
+        await asyncio.sleep(0.01)
+        active = guard.active
+        guard.stop()
+        first = await waiting
+        later = await _call(guard, [])
+        return first, later, active
+
+    first, later, active = asyncio.run(run())
+    assert active == 1
+    for sent in (first, later):
+        assert sent[0]["status"] == 503
+        assert json.loads(sent[1]["body"])["responseStatus"]["errorCode"] == "ServiceUnavailable"
+    assert guard.active == 0
+
+
+def test_an_app_that_answered_before_the_deadline_is_not_answered_again() -> None:
+    async def early(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 413, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        assert (await receive())["type"] == "http.disconnect"
+
+    guard = InFlight(early, body_timeout=0.05)
+    sent = asyncio.run(_call(guard, []))
+    assert [m.get("status") for m in sent] == [413, None]
+
+
+def test_other_scopes_pass_through_untouched() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    async def receive() -> Message:
+        raise AssertionError("not called")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("not called")
+
+    asyncio.run(InFlight(app, body_timeout=0.01)({"type": "lifespan"}, receive, send))
+    assert seen == ["lifespan"]
