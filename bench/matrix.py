@@ -1,12 +1,14 @@
 """Benchmark matrix: every operation in every format, against one baseline, in one run.
 
     python bench/matrix.py [--seconds 5] [--rounds 3] [--connections 64] [--only ROW ...]
+                           [--server uvicorn|granian]
 
 Rows: PATCH, GET one, List of 100 and List of 1,000, each in JSON, JSV, XML and CSV, and an
 auto-batch of 100 NewAISession in JSON and JSV. The baseline (the floor) is bench/baseline_app.py's
 PATCH: bare Starlette + msgspec on an in-memory dict, on uvloop + httptools. The row "floor on
 serve" is that app on `serve`'s own server stack (bench/baseline_served.py): it tells the server's
-share of a row from the gateway's. Each round drives the baseline and every row once with wrk
+share of a row from the gateway's. `--server` picks `serve`'s HTTP server for the gateway and for
+that row alike; the floor itself stays on uvicorn. Each round drives the baseline and every row once with wrk
 (loopback), the order reversed every other round; figures are medians over the rounds, ratios
 medians of per-round ratios. Server CPU per request comes from the
 server process's utime + stime (/proc/<pid>/stat) over each run. For the writing rows, writes/commit
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from load import Result, cli, free_port, lua, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
+
+from gateway.serving.server import SERVERS
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _COMMITS = re.compile(r"^evo_gateway_sqlite_writer_batch_size_(sum|count) (\S+)$", re.M)
@@ -147,6 +151,7 @@ def measure_row(
 def main() -> None:
     parser = wrk_parser(__doc__, seconds=5, rounds=3)
     parser.add_argument("--only", nargs="*", default=None, help="row names to run (default: all)")
+    parser.add_argument("--server", choices=SERVERS, default="uvicorn", help="serve --server for the gateway")
     args = parser.parse_args()
     require_wrk()
     started = time.monotonic()
@@ -158,17 +163,20 @@ def main() -> None:
         cli(writer_url, "users", "add", "admin", "--role", "SystemAdministrator")
         # The same key text cannot be chosen, so the batch gateway's admin gets its own key.
         writer_key = cli(writer_url, "apikeys", "create", "admin")
-        flags = ["--log-level", "warning", "--host", "127.0.0.1", "--port"]
+        flags = ["--log-level", "warning", "--server", args.server, "--host", "127.0.0.1", "--port"]
         ports = {"gateway": free_port(), "writer": free_port(), "baseline": free_port(), "served": free_port()}
         commands = {
             "gateway": [sys.executable, "-m", "gateway", "--db", db_url, "serve", *flags, str(ports["gateway"])],
             "writer": [sys.executable, "-m", "gateway", "--db", writer_url, "serve", *flags, str(ports["writer"])],
             "baseline": [
                 *(sys.executable, "-m", "uvicorn", "baseline_app:app", "--loop", "uvloop", "--http", "httptools"),
-                *flags,
+                *("--log-level", "warning", "--host", "127.0.0.1", "--port"),
                 str(ports["baseline"]),
             ],
-            "served": [sys.executable, str(Path(__file__).with_name("baseline_served.py")), str(ports["served"])],
+            "served": [
+                *(sys.executable, str(Path(__file__).with_name("baseline_served.py"))),
+                *(str(ports["served"]), args.server),
+            ],
         }
         with (
             server_process(commands["gateway"], ports["gateway"]) as gateway,
