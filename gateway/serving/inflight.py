@@ -24,6 +24,16 @@ def _error(code: str, message: str) -> bytes:
     return f'{{"responseStatus":{{"errorCode":"{code}","message":"{message}"}}}}'.encode()
 
 
+#: The framing headers of an HTTP/1.x body: a request with neither has none (RFC 9112 6.3).
+_FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+
+
+def _may_have_body(scope: Scope) -> bool:
+    if scope.get("http_version", "1.1") not in ("1.0", "1.1"):
+        return True
+    return any(name in _FRAMING for name, _ in scope["headers"])
+
+
 _TIMED_OUT = (408, _error("RequestTimeout", "The request body did not arrive in time"))
 _STOPPING = (503, _error("ServiceUnavailable", "The server is stopping"))
 
@@ -45,7 +55,7 @@ class InFlight:
             wait.reschedule(now)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _may_have_body(scope):
             await self.app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + self.body_timeout

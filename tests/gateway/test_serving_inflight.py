@@ -9,7 +9,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from gateway.serving.inflight import InFlight
 
-SCOPE: Scope = {"type": "http", "client": ("127.0.0.1", 5000)}
+SCOPE: Scope = {"type": "http", "client": ("127.0.0.1", 5000), "headers": [(b"content-length", b"3")]}
 
 
 async def _reader(scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,3 +114,23 @@ def test_other_scopes_pass_through_untouched() -> None:
 
     asyncio.run(InFlight(app, body_timeout=0.01)({"type": "lifespan"}, receive, send))
     assert seen == ["lifespan"]
+
+
+def test_a_request_without_a_body_is_not_watched() -> None:
+    # No framing headers on HTTP/1.1: nothing to wait for, so the app's receive is the server's.
+    seen: list[Receive] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(receive)
+
+    async def receive() -> Message:
+        raise AssertionError("not called")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("not called")
+
+    guard = InFlight(app, body_timeout=0.01)
+    asyncio.run(guard({**SCOPE, "http_version": "1.1", "headers": [(b"host", b"h")]}, receive, send))
+    asyncio.run(guard({**SCOPE, "http_version": "1.1", "headers": [(b"content-length", b"3")]}, receive, send))
+    assert seen[0] is receive
+    assert seen[1] is not receive
