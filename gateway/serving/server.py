@@ -204,11 +204,15 @@ def _serve(app: Any, options: ServeOptions, sock: socket.socket) -> bool:
         from .granian_server import serve_granian
 
         _log_listening(sock, options)
-        return serve_granian(app, sock=sock, options=options, log_config=log_config(options.log_level))
-    server = GatewayServer(config, shared_socket=options.workers > 1)
-    _log_listening(sock, options)
-    server.run(sockets=[sock])
-    return server.started
+        started = serve_granian(app, sock=sock, options=options, log_config=log_config(options.log_level))
+    else:
+        server = GatewayServer(config, shared_socket=options.workers > 1)
+        _log_listening(sock, options)
+        server.run(sockets=[sock])
+        started = server.started
+    if started:
+        log.info("process %d stopped serving", os.getpid())
+    return started
 
 
 def _log_listening(sock: socket.socket, options: ServeOptions) -> None:

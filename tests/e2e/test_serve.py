@@ -69,7 +69,7 @@ def test_stops_cleanly_and_finishes_the_request_in_flight(tmp_path: Path, sig: s
             process.wait()
     assert out.read_text() == ""
     logs = err.read_text()
-    assert "POST /ai/sessions" in logs and "Finished server process" in logs
+    assert "POST /ai/sessions" in logs and "stopped serving" in logs
 
 
 def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_a_client_that_stalls_mid_body_cannot_hold_the_shutdown(tmp_path: Path) 
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert "Finished server process" in err.read_text()
+    assert "stopped serving" in err.read_text()
 
 
 def test_serve_negotiation_strict_answers_406(tmp_path: Path) -> None:

@@ -70,8 +70,10 @@ def test_the_environment_configures_and_a_flag_beats_it(tmp_path: Path) -> None:
     ],
 )
 def test_the_server_and_loop_are_uvicorn_and_uvloop_unless_asked(
-    tmp_path: Path, env: dict[str, str], stack: str
+    tmp_path: Path, env: dict[str, str], stack: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The defaults, even in a run of the suite on granian (.ci/run sets EVO_GATEWAY_SERVER).
+    monkeypatch.delenv("EVO_GATEWAY_SERVER", raising=False)
     db = db_in(tmp_path)
     key = seed(db)
     with serving(tmp_path, db, env=env) as served:
