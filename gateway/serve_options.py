@@ -281,7 +281,7 @@ SERVE_OPTIONS: tuple[ServeOption, ...] = (
     ServeOption(
         "--limit-concurrency",
         1000,
-        "open connections (or requests) beyond which new requests get 503 (granian: wait); 0: no limit",
+        "open connections (or requests) beyond which new requests get 503 (granian: connections wait); 0: no limit",
         bounded_int(0, 1_000_000),
         metavar="N",
     ),

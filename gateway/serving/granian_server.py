@@ -11,10 +11,10 @@ What maps onto granian, and what does not (docs/operations.md):
   so `--timeout-keep-alive` has no effect of its own here.
 - `--body-timeout` is kept in the ASGI layer (`inflight.py`).
 - `--forwarded-allow-ips` is uvicorn's proxy-headers middleware, as under uvicorn.
-- `--shutdown-timeout` bounds the wait for in-flight requests on SIGTERM; past it, requests still
-  waiting for their bodies are answered 503 (`inflight.py`) and the rest cancelled.
-- `--limit-concurrency` is granian's backpressure: requests beyond it wait to be read, where
-  uvicorn answers them 503.
+- `--shutdown-timeout` bounds the wait for in-flight requests on SIGTERM (0: none); past it, or at
+  a second signal, they are ended with 503s (`inflight.py`).
+- `--limit-concurrency` is granian's backpressure, which counts connections: those beyond it wait
+  to be read, where uvicorn answers their requests 503.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import asyncio
 import logging
 import signal
 import socket
+from collections.abc import Callable
 from typing import Any, cast
 
 from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces
+from granian.errors import FatalError
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 from granian.server.embed import Server
@@ -35,9 +37,21 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .inflight import InFlight
 from .listen import BACKLOG
 
-__all__ = ["serve_granian"]
+__all__ = ["FORCED_STOP_GRACE", "serve_granian"]
 
 log = logging.getLogger("gateway.serving")
+
+#: Seconds each step of a forced stop waits for requests (then the worker) to end by themselves.
+FORCED_STOP_GRACE = 2.0
+
+#: `--limit-concurrency 0` (no limit): granian's own default would be its backlog per worker.
+UNBOUNDED_CONNECTIONS = 1_000_000
+
+
+async def _until(done: Callable[[], bool], seconds: float) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not done() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 class _EmbeddedServer(Server):
@@ -74,48 +88,66 @@ def serve_granian(app: Any, *, sock: socket.socket, options: Any, log_config: di
         http=HTTPModes.http1,
         websockets=False,
         backlog=BACKLOG,
-        backpressure=options.limit_concurrency,
+        # granian counts connections against it (idle keep-alive ones too); None: no bound of ours.
+        backpressure=options.limit_concurrency or UNBOUNDED_CONNECTIONS,
         http1_settings=HTTP1Settings(header_read_timeout=max(1, round(options.header_timeout * 1000))),
         log_enabled=True,
         log_level=LogLevels(options.log_level),
         log_dictconfig=log_config,
     )
     failed = False
+    forced = False
 
     async def force_stop() -> None:
         # granian waits for in-flight requests without a bound (its own bound raises out of its
-        # shutdown). Past ours, requests waiting for their bodies are answered 503; whatever is
-        # still running a moment later is cancelled with granian's worker.
+        # shutdown). Past ours: requests waiting for their bodies are answered 503, then those
+        # still running a moment later are cancelled and answered 503; granian's own stop then
+        # ends, and with it the app's lifespan (the store is closed). Its worker is cancelled
+        # only if it still has not ended after that.
+        nonlocal forced
+        if forced:
+            return
+        forced = True
         log.warning(
             "shutdown timeout (%g s) exceeded: ending %d request(s) still in flight",
             options.shutdown_timeout,
             inflight.active,
         )
         inflight.stop()
-        for _ in range(20):
-            if not inflight.active:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.1)  # their answers reach granian
+        await _until(lambda: not inflight.active, FORCED_STOP_GRACE)
+        inflight.cancel_running()
+        await _until(lambda: not any(worker.is_alive() for worker in server.wrks), FORCED_STOP_GRACE)
         for worker in server.wrks:
-            worker.kill()
+            if worker.is_alive():
+                worker.kill()
 
     async def main() -> None:
         nonlocal failed
         loop = asyncio.get_running_loop()
+        timers: list[asyncio.TimerHandle] = []
+        forcing: list[asyncio.Task[None]] = []
+
+        def start_forcing() -> None:
+            forcing.append(loop.create_task(force_stop()))
 
         def stop() -> None:
-            if not server.interrupt_signal and options.shutdown_timeout:
-                loop.call_later(options.shutdown_timeout, lambda: loop.create_task(force_stop()))
+            if server.interrupt_signal:  # a second signal: stop now
+                start_forcing()
+                return
+            timers.append(loop.call_later(options.shutdown_timeout, start_forcing))
             server.stop()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
         try:
             await server.serve()
-        except asyncio.CancelledError:  # force_stop: the shutdown's wait for the worker ends so
-            return
-        failed = bool(server.interrupt_children)  # its worker ended by itself: lifespan startup failed
+        except FatalError:  # the app's lifespan startup failed (granian logged why)
+            failed = True
+        except asyncio.CancelledError:  # force_stop's last resort: the shutdown's wait for the worker ends so
+            pass
+        finally:
+            for timer in timers:
+                timer.cancel()
 
     if options.loop == "uvloop":
         import uvloop

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
 from .conftest import cli
 from .rawsockets import connect, trickle_to, wait_all_closed
@@ -193,4 +194,26 @@ def test_a_forced_stop_after_the_shutdown_timeout_answers_stalled_clients_503(tm
         log = served.log()
     assert stopped_after >= 1  # it waited for them first
     assert all(a.startswith(b"HTTP/1.1 503") and b"ServiceUnavailable" in a for a in answers), answers
-    assert "Traceback" not in log, log
+    assert "ending 5 request(s) still in flight" in log
+    assert "Traceback" not in log and "Application callable raised" not in log, log
+    assert "stopped serving" in log  # granian's own stop ended, and the app's lifespan with it
+
+
+@pytest.mark.parametrize(("timeout", "signals"), [("0", 1), ("600", 2)], ids=["no-grace", "second-signal"])
+def test_no_grace_or_a_second_signal_forces_the_stop_at_once(tmp_path: Path, timeout: str, signals: int) -> None:
+    db = db_in(tmp_path)
+    seed(db)
+    with serving(tmp_path, db, *GRANIAN, "--shutdown-timeout", timeout, "--body-timeout", "600") as served:
+        stalled = connect(served.port)
+        trickle_to([stalled], b'POST /ai/sessions HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"acc')
+        time.sleep(0.5)
+        for _ in range(signals):
+            served.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+        # Without the forced stop this would wait for the 600 s body deadline, past the 30 s bound.
+        assert served.process.wait(timeout=30) == 0
+        answer = _read_until_closed(stalled)
+        stalled.close()
+        log = served.log()
+    assert answer.startswith(b"HTTP/1.1 503"), answer
+    assert "Traceback" not in log and "stopped serving" in log, log

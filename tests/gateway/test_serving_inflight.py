@@ -134,3 +134,62 @@ def test_a_request_without_a_body_is_not_watched() -> None:
     asyncio.run(guard({**SCOPE, "http_version": "1.1", "headers": [(b"content-length", b"3")]}, receive, send))
     assert seen[0] is receive
     assert seen[1] is not receive
+
+
+def test_cancel_running_answers_each_running_request_503() -> None:
+    # A request busy in the app (not waiting for a body) when the stop is forced.
+    busy = asyncio.Event()
+
+    async def working(scope: Scope, receive: Receive, send: Send) -> None:
+        busy.set()
+        await asyncio.Event().wait()
+
+    guard = InFlight(working, body_timeout=3600)
+
+    async def run() -> tuple[list[Message], int]:
+        call = asyncio.create_task(_call(guard, []))
+        await busy.wait()
+        active = guard.active
+        guard.cancel_running()
+        return await call, active
+
+    sent, active = asyncio.run(run())
+    assert active == 1
+    assert sent[0]["status"] == 503
+    assert guard.active == 0
+
+
+def test_a_cancellation_it_did_not_ask_for_goes_through() -> None:
+    busy = asyncio.Event()
+
+    async def working(scope: Scope, receive: Receive, send: Send) -> None:
+        busy.set()
+        await asyncio.Event().wait()
+
+    guard = InFlight(working, body_timeout=3600)
+
+    async def run() -> bool:
+        call = asyncio.create_task(_call(guard, []))
+        await busy.wait()
+        call.cancel()
+        try:
+            await call
+        except asyncio.CancelledError:
+            return True
+        return False
+
+    assert asyncio.run(run())
+    assert guard.active == 0
+
+
+def test_after_a_made_up_disconnect_the_app_keeps_seeing_the_client_gone() -> None:
+    seen: list[str] = []
+
+    async def rereading(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive())["type"])
+        seen.append((await receive())["type"])  # the server's receive would block: the client stalled
+
+    guard = InFlight(rereading, body_timeout=0.05)
+    sent = asyncio.run(_call(guard, []))
+    assert seen == ["http.disconnect", "http.disconnect"]
+    assert sent[0]["status"] == 408
