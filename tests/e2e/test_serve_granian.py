@@ -72,8 +72,7 @@ def test_slow_headers_stalled_bodies_and_idle_connections_are_cut_off(tmp_path: 
     with serving(tmp_path, db, *GRANIAN, "--header-timeout", "1", "--body-timeout", "2") as served:
         trickled = [connect(served.port) for _ in range(SLOW)]
         trickle_to(trickled, b"GET /health HTTP/1.1\r\n")
-        stalled = [connect(served.port) for _ in range(SLOW)]
-        trickle_to(stalled, b'PATCH /ai/sessions/x HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"pur')
+        stalled = _stalled(served.port, SLOW)
         idle = [connect(served.port) for _ in range(SLOW)]
         trickle_to(idle, b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
         # Meanwhile the server answers everyone else.
@@ -91,6 +90,13 @@ def test_slow_headers_stalled_bodies_and_idle_connections_are_cut_off(tmp_path: 
     assert "Traceback" not in log
 
 
+def _stalled(port: int, count: int) -> list[socket.socket]:
+    """Connections whose requests sent 5 of their body's 50 bytes, then nothing."""
+    conns = [connect(port) for _ in range(count)]
+    trickle_to(conns, b'POST /ai/sessions HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"acc')
+    return conns
+
+
 def _read_until_closed(conn: socket.socket) -> bytes:
     conn.settimeout(30)  # a server that never answers fails the test instead of hanging it
     data = b""
@@ -103,8 +109,7 @@ def test_limit_concurrency_holds_requests_beyond_it_until_one_ends(tmp_path: Pat
     db = db_in(tmp_path)
     seed(db)
     with serving(tmp_path, db, *GRANIAN, "--limit-concurrency", "2", "--body-timeout", "60") as served:
-        held = [connect(served.port) for _ in range(2)]
-        trickle_to(held, b'PATCH /ai/sessions/x HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"pur')
+        held = _stalled(served.port, 2)
         time.sleep(0.5)  # both requests are in the app, waiting for their bodies
         answered = threading.Event()
         status: list[int] = []
@@ -181,8 +186,7 @@ def test_a_forced_stop_after_the_shutdown_timeout_answers_stalled_clients_503(tm
     db = db_in(tmp_path)
     seed(db)
     with serving(tmp_path, db, *GRANIAN, "--shutdown-timeout", "1", "--body-timeout", "600") as served:
-        stalled = [connect(served.port) for _ in range(5)]
-        trickle_to(stalled, b'POST /ai/sessions HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"acc')
+        stalled = _stalled(served.port, 5)
         time.sleep(0.5)
         started = time.monotonic()
         served.process.send_signal(signal.SIGTERM)
@@ -204,8 +208,7 @@ def test_no_grace_or_a_second_signal_forces_the_stop_at_once(tmp_path: Path, tim
     db = db_in(tmp_path)
     seed(db)
     with serving(tmp_path, db, *GRANIAN, "--shutdown-timeout", timeout, "--body-timeout", "600") as served:
-        stalled = connect(served.port)
-        trickle_to([stalled], b'POST /ai/sessions HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n{"acc')
+        [stalled] = _stalled(served.port, 1)
         time.sleep(0.5)
         for _ in range(signals):
             served.process.send_signal(signal.SIGTERM)

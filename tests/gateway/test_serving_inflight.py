@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.serving.inflight import InFlight
 
@@ -136,14 +136,20 @@ def test_a_request_without_a_body_is_not_watched() -> None:
     assert seen[1] is not receive
 
 
-def test_cancel_running_answers_each_running_request_503() -> None:
-    # A request busy in the app (not waiting for a body) when the stop is forced.
+def _busy_app() -> tuple[ASGIApp, asyncio.Event]:
+    """An app that works for ever (not waiting for a body), and the event it sets once it has begun."""
     busy = asyncio.Event()
 
     async def working(scope: Scope, receive: Receive, send: Send) -> None:
         busy.set()
         await asyncio.Event().wait()
 
+    return working, busy
+
+
+def test_cancel_running_answers_each_running_request_503() -> None:
+    # A request busy in the app when the stop is forced.
+    working, busy = _busy_app()
     guard = InFlight(working, body_timeout=3600)
 
     async def run() -> tuple[list[Message], int]:
@@ -160,12 +166,7 @@ def test_cancel_running_answers_each_running_request_503() -> None:
 
 
 def test_a_cancellation_it_did_not_ask_for_goes_through() -> None:
-    busy = asyncio.Event()
-
-    async def working(scope: Scope, receive: Receive, send: Send) -> None:
-        busy.set()
-        await asyncio.Event().wait()
-
+    working, busy = _busy_app()
     guard = InFlight(working, body_timeout=3600)
 
     async def run() -> bool:
