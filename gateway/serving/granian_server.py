@@ -141,6 +141,8 @@ def serve_granian(app: Any, *, sock: socket.socket, options: Any, log_config: di
             loop.add_signal_handler(sig, stop)
         try:
             await server.serve()
+            # Its worker ended without being asked to: not a clean stop.
+            failed = bool(server.interrupt_children) and not server.interrupt_signal
         except FatalError:  # the app's lifespan startup failed (granian logged why)
             failed = True
         except asyncio.CancelledError:  # force_stop's last resort: the shutdown's wait for the worker ends so
