@@ -7,7 +7,7 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pytest
@@ -89,6 +89,17 @@ def test_a_list_of_records_is_sized_as_the_walk_sizes_it(value: list[Any]) -> No
     # Pages of text records take the flat C-speed path; anything else in the list falls back.
     assert string_size(value) == _characters(value)
     assert string_size(ListResponse(items=value, total_count=1)) == _characters(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(RECORD)
+def test_one_record_is_sized_as_the_walk_sizes_it(record: AISessionInfo) -> None:
+    assert string_size(record) == _characters(record)
+
+
+def test_a_record_holding_what_its_declaration_does_not_say_is_walked() -> None:
+    odd = AISessionInfo(id="abc", purpose=cast(Any, ["de", "f"]))
+    assert string_size(odd) == 6
 
 
 def test_member_names_and_string_sizes() -> None:
