@@ -24,7 +24,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from granian._granian import SocketHolder
 from granian.constants import HTTPModes, Interfaces
@@ -36,6 +36,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .inflight import InFlight
 from .listen import BACKLOG
+
+if TYPE_CHECKING:  # server.py imports this module
+    from .server import ServeOptions
 
 __all__ = ["FORCED_STOP_GRACE", "serve_granian"]
 
@@ -71,9 +74,8 @@ class _EmbeddedServer(Server):
         shared._sfd = shared._shd.get_fd()
 
 
-def serve_granian(app: Any, *, sock: socket.socket, options: Any, log_config: dict[str, Any]) -> bool:
-    """Serve `app` on `sock` until SIGTERM/SIGINT; False if it could not start. `options` is the
-    `ServeOptions` of server.py (not imported here: server.py imports this module)."""
+def serve_granian(app: Any, *, sock: socket.socket, options: ServeOptions, log_config: dict[str, Any]) -> bool:
+    """Serve `app` on `sock` until SIGTERM/SIGINT; False if it could not start."""
     inflight = InFlight(app, options.body_timeout)
     # uvicorn types its middleware's app with its own ASGI types, Starlette's are looser.
     wrapped = ProxyHeadersMiddleware(cast(Any, inflight), trusted_hosts=options.forwarded_allow_ips)

@@ -16,7 +16,10 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..dtos import ErrorResponse, ResponseStatus
 
 __all__ = ["InFlight"]
 
@@ -24,7 +27,8 @@ log = logging.getLogger("gateway.serving")
 
 
 def _error(code: str, message: str) -> bytes:
-    return f'{{"responseStatus":{{"errorCode":"{code}","message":"{message}"}}}}'.encode()
+    # JSON: below the app nothing was negotiated. The shape is the app's own ErrorResponse.
+    return msgspec.json.encode(ErrorResponse(response_status=ResponseStatus(error_code=code, message=message)))
 
 
 #: The framing headers of an HTTP/1.x body: a request with neither has none (RFC 9112 6.3).

@@ -192,22 +192,25 @@ def _serve(app: Any, options: ServeOptions, sock: socket.socket) -> bool:
     """Serve on `sock` until SIGTERM/SIGINT; False if the server could not start."""
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _ignore_signal)
-    deadlines(header_timeout=options.header_timeout, body_timeout=options.body_timeout)
-    config = _config(app, options)
-    config.load()  # imports the protocol and loop modules now, so the freeze below covers them
+    if options.server == "granian":
+        from .granian_server import serve_granian  # imported now, so the freeze below covers it
+
+        logging.config.dictConfig(log_config(options.log_level))  # uvicorn's Config does it otherwise
+        config = None
+    else:
+        deadlines(header_timeout=options.header_timeout, body_timeout=options.body_timeout)
+        config = _config(app, options)
+        config.load()  # imports the protocol and loop modules now, so the freeze below covers them
     # Everything alive now lives as long as the server. Frozen, the cyclic collector stops
     # re-scanning it on every full collection: those scans were the PATCH p99 under load
     # (bench/load.py: 14 ms -> 8 ms), since one lands mid-burst every few thousand requests.
     gc.collect()
     gc.freeze()
-    if options.server == "granian":
-        from .granian_server import serve_granian
-
-        _log_listening(sock, options)
+    _log_listening(sock, options)
+    if config is None:
         started = serve_granian(app, sock=sock, options=options, log_config=log_config(options.log_level))
     else:
         server = GatewayServer(config, shared_socket=options.workers > 1)
-        _log_listening(sock, options)
         server.run(sockets=[sock])
         started = server.started
     if started:
