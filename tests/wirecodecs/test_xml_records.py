@@ -9,7 +9,7 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wirecodecs import XmlCodec
-from wirecodecs.xml import _writer
+from wirecodecs.xml import _document, _writer
 
 from gateway.dtos import AISessionInfo, ListResponse
 
@@ -51,7 +51,7 @@ def general_writer() -> contextlib.ExitStack:
     stack = contextlib.ExitStack()
     stack.enter_context(mock.patch.object(_writer._Encoder, "records", lambda self, entries, item, ns: False))
     stack.enter_context(mock.patch.object(_writer._Encoder, "filled", lambda self, obj, contract: False))
-    stack.enter_context(mock.patch.object(_writer, "_fill_document", lambda *args: None))
+    stack.enter_context(mock.patch.object(_document, "_fill", lambda *args: None))
     return stack
 
 

@@ -13,9 +13,10 @@ from .._untyped import from_untyped, from_wire_names
 from ..base import Capabilities
 from ..errors import DecodeError
 from ._contract import DEFAULT_CONTRACT_NAMESPACES, Contracts
+from ._document import encode_document
 from ._flat import bind_flat
 from ._reader import Limits, bind, parse
-from ._writer import InvalidChars, encode_document
+from ._writer import InvalidChars
 
 __all__ = ["XmlCodec"]
 

@@ -174,6 +174,9 @@ class Contracts:
         #: The writer's markup templates for records and list entries (`_writer._Encoder.filled`
         #: and `records`), by contract, shape and writer state; None: that shape has no template.
         self.templates: dict[tuple[Any, ...], str | None] = {}
+        #: Documents whose root is a text record (`_document`), by declared type, value type and
+        #: invalid-character rule; None: such documents are written element by element.
+        self.documents: dict[tuple[Any, ...], Any] = {}
         self.node_for: Callable[[Hashable], Node] = lru_cache(maxsize=512)(self._node_for)
 
     # --- namespaces ---

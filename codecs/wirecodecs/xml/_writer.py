@@ -27,7 +27,7 @@ import msgspec
 from ..errors import EncodeError
 from ._contract import ANY, ARRAYS_NS, DICT, LIST, SERIALIZATION_NS, STRUCT, XSI_NS, ClassContract, Contracts, Node
 
-__all__ = ["encode_document"]
+__all__ = ["InvalidChars", "escape_text", "is_verbatim", "resolve_type", "write_document"]
 
 InvalidChars = Literal["replace", "error"]
 
@@ -42,7 +42,7 @@ _TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\
 _VERBATIM = bytes(b for b in range(128) if not _TEXT_SPECIAL.match(chr(b)))
 
 
-def _is_verbatim(text: str) -> bool:
+def is_verbatim(text: str) -> bool:
     """True when `text` needs no escape. ASCII text is checked by deleting every byte that needs
     none (C speed, a third of the regex's time), the rest by the regex."""
     if text.isascii():
@@ -60,7 +60,7 @@ def escape_text(text: str, invalid: InvalidChars) -> str:
     Characters XML 1.0 cannot represent become U+FFFD, or raise EncodeError when `invalid="error"`
     (what .NET's XmlWriter does: ArgumentException, a 500 in ServiceStack).
     """
-    if _is_verbatim(text):
+    if is_verbatim(text):
         return text
 
     def sub(match: re.Match[str]) -> str:
@@ -178,7 +178,6 @@ class _XmlWriter:
 #: A text member's shape, which decides its markup: nil, empty (`<X />`), text, or not text at all.
 _NIL, _EMPTY, _TEXT, _OTHER = "nil", "empty", "text", "other"
 _UNKNOWN: Any = object()
-_DOCUMENT = "document"  # the templates' key for a whole document
 
 
 def _text_shape(value: Any) -> str:
@@ -310,7 +309,7 @@ class _Encoder:
             return True  # written while the template was made
         if template is None:
             return False
-        if not _is_verbatim("".join(texts)):
+        if not is_verbatim("".join(texts)):
             texts = tuple(escape_text(text, w._invalid) for text in texts)
         w.raw(template % texts)
         # Where writing the members would have left the writer: the last one closed.
@@ -356,7 +355,7 @@ class _Encoder:
         if template is None:
             template = self.template(entries[0], item, ns, len(contract.members))
             self._contracts.templates[key] = template
-        if not _is_verbatim("".join(texts)):
+        if not is_verbatim("".join(texts)):
             rows = [tuple(escape_text(text, w._invalid) for text in row) for row in rows]
         w.raw("".join(map(template.__mod__, rows[1:])))
         return True
@@ -396,49 +395,7 @@ class _Encoder:
             w.end()
 
 
-def encode_document(contracts: Contracts, obj: Any, declared: Any, invalid: InvalidChars) -> bytes:
-    node = contracts.node_for(declared if declared is not None else resolve_type(obj))
-    contract = node.struct
-    if node.kind == STRUCT and contract is not None and getattr(contract.cls, "__origin__", contract.cls) is type(obj):
-        filled = _fill_document(contracts, obj, node, contract, invalid)
-        if filled is not None:
-            return filled
-    return _write_document(contracts, obj, node, invalid).encode("utf-8", "surrogatepass")
-
-
-def _fill_document(
-    contracts: Contracts, obj: Any, node: Node, contract: ClassContract, invalid: InvalidChars
-) -> bytes | None:
-    """A text record as the root: the whole document from a template of its shape (see
-    `_Encoder.filled`), made once by writing a probe with markers for its texts. None: the record
-    does not suit."""
-    get = contracts.text_members(contract)
-    if get is None:
-        return None
-    values = get(obj)
-    present = tuple(map(bool, values))
-    key = (_DOCUMENT, id(contract), tuple(map(type, values)), present)
-    template = contracts.templates.get(key, _UNKNOWN)
-    if template is None:
-        return None
-    if template is _UNKNOWN:
-        shape = tuple(map(_text_shape, values))
-        if _OTHER in shape:
-            contracts.templates[key] = None
-            return None
-        members = zip(contract.members, shape, strict=True)
-        markers = {m.py_name: f"\ue000{i}\ue001" for i, (m, kind) in enumerate(members) if kind is _TEXT}
-        template = _write_document(contracts, msgspec.structs.replace(obj, **markers), node, invalid).replace("%", "%%")
-        for marker in markers.values():
-            template = template.replace(marker, "%s")
-        contracts.templates[key] = template
-    texts = tuple(compress(values, present))
-    if not _is_verbatim("".join(texts)):
-        texts = tuple(escape_text(text, invalid) for text in texts)
-    return str(template % texts).encode("utf-8", "surrogatepass")
-
-
-def _write_document(contracts: Contracts, obj: Any, node: Node, invalid: InvalidChars) -> str:
+def write_document(contracts: Contracts, obj: Any, node: Node, invalid: InvalidChars) -> str:
     writer = _XmlWriter(invalid)
     if node.kind == STRUCT:
         assert node.struct is not None
