@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import current_task
 from contextlib import suppress
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -33,12 +35,15 @@ def _error(code: str, message: str) -> bytes:
 
 #: The framing headers of an HTTP/1.x body: a request with neither has none (RFC 9112 6.3).
 _FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+#: How often the waits for bodies are checked against their deadlines (as serve's own protocol does).
+SWEEP_SECONDS = 0.25
+_name = itemgetter(0)
 
 
 def _may_have_body(scope: Scope) -> bool:
     if scope.get("http_version", "1.1") not in ("1.0", "1.1"):
         return True
-    return any(name in _FRAMING for name, _ in scope["headers"])
+    return not _FRAMING.isdisjoint(map(_name, scope["headers"]))
 
 
 _TIMED_OUT = (408, _error("RequestTimeout", "The request body did not arrive in time"))
@@ -49,12 +54,17 @@ class InFlight:
     def __init__(self, app: ASGIApp, body_timeout: float) -> None:
         self.app = app
         self.body_timeout = body_timeout
-        self._stopping = False
+        self.stopping = False
         self._cancelling = False
         #: The tasks of the HTTP requests in the app: `cancel_running` ends them.
         self._running: set[asyncio.Task[Any]] = set()
-        #: The deadlines of the bodies being waited for: `stop` brings them forward to now.
-        self._waits: set[asyncio.Timeout] = set()
+        #: The tasks waiting for a body now, each with its deadline. A deadline is a time checked
+        #: by one sweep a few times a second, not a timer per wait (which cost a body's request
+        #: more than everything else this layer does).
+        self._waiting: dict[asyncio.Task[Any], float] = {}
+        #: The waits the sweep (or the stop) has ended by cancelling their task.
+        self._expired: set[asyncio.Task[Any]] = set()
+        self._sweep: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
 
     @property
     def active(self) -> int:
@@ -63,11 +73,9 @@ class InFlight:
 
     def stop(self) -> None:
         """End every wait for a body, now and from now on: each such request is answered 503."""
-        self._stopping = True
-        now = asyncio.get_running_loop().time()
-        for wait in list(self._waits):
-            if not wait.expired():  # one expiring already ends by itself
-                wait.reschedule(now)
+        self.stopping = True
+        for task in list(self._waiting):
+            self._expire(task)
 
     def cancel_running(self) -> None:
         """Cancel every request still in the app; each is answered 503 unless it had begun its answer."""
@@ -75,16 +83,52 @@ class InFlight:
         for task in list(self._running):
             task.cancel(msg="the server is stopping")
 
+    def unwatch(self, task: asyncio.Task[Any]) -> None:
+        self._waiting.pop(task, None)
+
+    def expired(self, task: asyncio.Task[Any]) -> bool:
+        """Whether the sweep or the stop cancelled `task`'s wait (asked once: it forgets)."""
+        if task in self._expired:
+            self._expired.discard(task)
+            return True
+        return False
+
+    def _expire(self, task: asyncio.Task[Any]) -> None:
+        del self._waiting[task]
+        self._expired.add(task)
+        task.cancel()
+
+    def _swept(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for task, deadline in list(self._waiting.items()):
+            if deadline <= now:
+                self._expire(task)
+        self._sweep = (loop, loop.call_later(SWEEP_SECONDS, self._swept)) if self._waiting else None
+
+    def watch(self, task: asyncio.Task[Any], deadline: float) -> None:
+        """`task` waits for a body until `deadline`."""
+        self._waiting[task] = deadline
+        loop = asyncio.get_running_loop()
+        if self._sweep is None or self._sweep[0] is not loop:
+            self._sweep = (loop, loop.call_later(SWEEP_SECONDS, self._swept))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        task = asyncio.current_task()
+        task = current_task()
         assert task is not None
-        self._running.add(task)
+        running = self._running
+        running.add(task)
         try:
             if _may_have_body(scope):
-                await self._guarded(scope, receive, send)
+                body = _Body(self, scope, receive)
+                await self.app(scope, body.receive, send)
+                if body.ended is not None:
+                    # Unless the app began its own answer: then the server refuses this one.
+                    with suppress(Exception):
+                        await _answer(send, body.ended)
             else:  # nothing to wait for: the app gets the server's receive and send themselves
                 await self.app(scope, receive, send)
         except asyncio.CancelledError:
@@ -95,53 +139,59 @@ class InFlight:
             with suppress(Exception):
                 await _answer(send, _STOPPING)
         finally:
-            self._running.discard(task)
+            running.discard(task)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
-        complete = False
-        ended: tuple[int, bytes] | None = None
-        started = False
 
-        async def guarded_receive() -> Message:
-            nonlocal complete, ended
-            if ended is not None:  # as far as the app knows, the client has gone
-                return {"type": "http.disconnect"}
-            if complete:
-                return await receive()
-            try:
-                async with asyncio.timeout_at(deadline) as wait:
-                    self._waits.add(wait)
-                    if self._stopping:
-                        wait.reschedule(deadline - self.body_timeout)  # already passed
-                    try:
-                        message = await receive()
-                    finally:
-                        self._waits.discard(wait)
-            except TimeoutError:
-                ended = _STOPPING if self._stopping else _TIMED_OUT
-                client = scope.get("client")
-                who = f"{client[0]}:{client[1]}" if client else "a client"
-                why = (
-                    "the server is stopping"
-                    if self._stopping
-                    else f"the request body did not arrive within {self.body_timeout:g} s"
-                )
-                log.info("closing the connection of %s: %s", who, why)
-                return {"type": "http.disconnect"}
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                complete = True
-            return message
+class _Body:
+    """One request's body as its app reads it: each wait for more of it watched against the
+    request's deadline; once that has passed (or the stop came), the client is gone for the app."""
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+    __slots__ = ("_complete", "_deadline", "_flight", "_receive", "_scope", "ended")
 
-        await self.app(scope, guarded_receive, watched_send)
-        if ended is not None and not started:
-            await _answer(send, ended)
+    def __init__(self, flight: InFlight, scope: Scope, receive: Receive) -> None:
+        self._flight = flight
+        self._scope = scope
+        self._receive = receive
+        self._deadline = asyncio.get_running_loop().time() + flight.body_timeout
+        self._complete = False
+        #: The answer owed to the client once the app is done: 408 or 503; None: the app's own.
+        self.ended: tuple[int, bytes] | None = None
+
+    async def receive(self) -> Message:
+        if self.ended is not None:  # as far as the app knows, the client has gone
+            return {"type": "http.disconnect"}
+        if self._complete:
+            return await self._receive()
+        flight = self._flight
+        if flight.stopping:
+            return self._end()
+        task = current_task()
+        assert task is not None
+        flight.watch(task, self._deadline)
+        try:
+            message = await self._receive()
+        except asyncio.CancelledError:
+            if not flight.expired(task) or task.uncancel():  # a cancellation of someone else's stands
+                raise
+            return self._end()
+        finally:
+            flight.unwatch(task)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self._complete = True
+        return message
+
+    def _end(self) -> Message:
+        flight = self._flight
+        self.ended = _STOPPING if flight.stopping else _TIMED_OUT
+        client = self._scope.get("client")
+        who = f"{client[0]}:{client[1]}" if client else "a client"
+        why = (
+            "the server is stopping"
+            if flight.stopping
+            else f"the request body did not arrive within {flight.body_timeout:g} s"
+        )
+        log.info("closing the connection of %s: %s", who, why)
+        return {"type": "http.disconnect"}
 
 
 async def _answer(send: Send, answer: tuple[int, bytes]) -> None:

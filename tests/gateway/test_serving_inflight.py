@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +44,9 @@ async def _call(guard: InFlight, messages: list[Message]) -> list[Message]:
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
+        # As servers do (granian: "Response already started"): one answer to a request.
+        if message["type"] == "http.response.start" and any(m["type"] == message["type"] for m in sent):
+            raise RuntimeError("the response has already started")
         sent.append(message)
 
     await guard(dict(SCOPE), receive, send)
@@ -194,3 +198,44 @@ def test_after_a_made_up_disconnect_the_app_keeps_seeing_the_client_gone() -> No
     sent = asyncio.run(_call(guard, []))
     assert seen == ["http.disconnect", "http.disconnect"]
     assert sent[0]["status"] == 408
+
+
+def test_many_waits_share_one_sweep_not_a_timer_each() -> None:
+    guard = InFlight(_reader, body_timeout=0.05)
+
+    async def run() -> tuple[list[list[Message]], int]:
+        loop = asyncio.get_running_loop()
+        armed = 0
+        call_at = loop.call_at
+
+        def counting(when: float, callback: Any, *args: Any, context: Any = None) -> asyncio.TimerHandle:
+            nonlocal armed
+            armed += 1
+            return call_at(when, callback, *args, context=context)
+
+        # Every timer passes here: call_later too, and asyncio.timeout's.
+        loop.call_at = counting  # type: ignore[method-assign,assignment]
+        stalled = [{"type": "http.request", "body": b"a", "more_body": True}]
+        answers = await asyncio.gather(*(_call(guard, list(stalled)) for _ in range(50)))
+        return answers, armed
+
+    answers, armed = asyncio.run(run())
+    assert all(sent[0]["status"] == 408 for sent in answers)
+    assert armed <= 3  # the sweeps that ran while any wait was open; a timer per wait would be 50
+
+
+def test_a_wait_for_a_body_cancelled_by_someone_else_is_not_a_timeout() -> None:
+    guard = InFlight(_reader, body_timeout=3600)
+
+    async def run() -> bool:
+        call = asyncio.create_task(_call(guard, []))
+        await asyncio.sleep(0.01)  # the reader now waits for its body
+        call.cancel()
+        try:
+            await call
+        except asyncio.CancelledError:
+            return True
+        return False
+
+    assert asyncio.run(run())
+    assert guard.active == 0
