@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -169,21 +170,22 @@ def test_cancel_running_answers_each_running_request_503() -> None:
     assert guard.active == 0
 
 
+async def _cancelled_from_outside(guard: InFlight, ready: Callable[[], Awaitable[object]]) -> bool:
+    """Whether a request cancelled by its caller once `ready` returns ends with that cancellation."""
+    call = asyncio.create_task(_call(guard, []))
+    await ready()
+    call.cancel()
+    try:
+        await call
+    except asyncio.CancelledError:
+        return True
+    return False
+
+
 def test_a_cancellation_it_did_not_ask_for_goes_through() -> None:
     working, busy = _busy_app()
     guard = InFlight(working, body_timeout=3600)
-
-    async def run() -> bool:
-        call = asyncio.create_task(_call(guard, []))
-        await busy.wait()
-        call.cancel()
-        try:
-            await call
-        except asyncio.CancelledError:
-            return True
-        return False
-
-    assert asyncio.run(run())
+    assert asyncio.run(_cancelled_from_outside(guard, busy.wait))
     assert guard.active == 0
 
 
@@ -226,16 +228,6 @@ def test_many_waits_share_one_sweep_not_a_timer_each() -> None:
 
 def test_a_wait_for_a_body_cancelled_by_someone_else_is_not_a_timeout() -> None:
     guard = InFlight(_reader, body_timeout=3600)
-
-    async def run() -> bool:
-        call = asyncio.create_task(_call(guard, []))
-        await asyncio.sleep(0.01)  # the reader now waits for its body
-        call.cancel()
-        try:
-            await call
-        except asyncio.CancelledError:
-            return True
-        return False
-
-    assert asyncio.run(run())
+    # After a moment the reader waits for its body.
+    assert asyncio.run(_cancelled_from_outside(guard, lambda: asyncio.sleep(0.01)))
     assert guard.active == 0
