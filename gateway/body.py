@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 from python_multipart.multipart import parse_options_header
 from starlette.formparsers import MultiPartException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 from wirecodecs import media_type_essence
 
@@ -35,11 +35,24 @@ async def read_body(request: ParsedRequest, limit: int) -> bytes:
     decoder = body_decoder(request.headers.get("content-encoding"), limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
-        chunks.append(chunk if decoder is None else decoder.feed(chunk))
+    # The server's messages read directly, as Starlette's `Request.stream` reads them (without its
+    # async generator, a measurable part of a small body's cost).
+    receive = request.request.receive
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.disconnect":
+            raise ClientDisconnect()
+        if kind != "http.request":
+            continue
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+            chunks.append(chunk if decoder is None else decoder.feed(chunk))
+        if not message.get("more_body", False):
+            break
     if decoder is not None:
         chunks.append(decoder.finish())
     return b"".join(chunks)

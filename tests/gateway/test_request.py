@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import anyio
 import pytest
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message, Receive, Scope
 
 from gateway.body import read_body
@@ -255,3 +255,31 @@ def test_http2_stream_over_the_limit_is_refused() -> None:
 def test_content_length_zero_reads_an_empty_body() -> None:
     receive, _ = chunks()
     assert read(incoming([("Content-Length", "0")], receive=receive)) == b""
+
+
+def test_a_client_that_leaves_mid_body_is_a_client_disconnect() -> None:
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"12", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    with pytest.raises(ClientDisconnect):
+        read(incoming([("Content-Length", "4")], receive=receive))
+    assert messages == []
+
+
+def test_messages_of_other_types_are_passed_over() -> None:
+    # As Starlette's Request.stream does: only body messages and the disconnect mean anything.
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"12", "more_body": True},
+        {"type": "http.response.debug"},
+        {"type": "http.request", "body": b"34", "more_body": False},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    assert read(incoming([("Content-Length", "4")], receive=receive)) == b"1234"
