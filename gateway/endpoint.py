@@ -24,7 +24,7 @@ from .caller import Caller
 from .context import CallContext
 from .disconnect import Unwatched, watch_disconnect
 from .errors import ArgumentError, AuthRequired, NotAcceptable, RoleRequired, ServiceError
-from .limits import BatchTooLarge, RequestLimits, ResponseBudget, check_strings
+from .limits import BatchTooLarge, RequestLimits, ResponseBudget, check_strings, checked_after_encoding
 from .negotiation import NegotiationInput, Negotiator, negotiate
 from .operations import Operation, Services
 from .request import ParsedRequest, lookup_param
@@ -185,7 +185,13 @@ class Endpoint:
             query=request.query,
             form=exchange.form,
         )
-        check_strings(dto, limits.max_string_length)
+        # Bound from the URL alone, a DTO holds no string longer than the URL (decoding only shortens).
+        if (
+            body
+            or exchange.form is not None
+            or len(request.path) + len(request.query_string) > limits.max_string_length
+        ):
+            check_strings(dto, limits.max_string_length)
         check_verb(match, exchange.verb)
         ctx.if_match = request.headers.get("if-match")
         ctx.if_none_match = request.headers.get("if-none-match")
@@ -199,10 +205,16 @@ class Endpoint:
             if result is None:
                 return responder.no_content(headers=ctx.response_headers, cookies=ctx.set_cookies)
             watch.check()  # the client may have left while the store answered: encode nothing for nobody
-            ResponseBudget(limits.max_response_bytes).spend(result)
-            return responder.body(
+            budget = ResponseBudget(limits.max_response_bytes)
+            after = checked_after_encoding(result)
+            if not after:
+                budget.spend(result)
+            response = responder.body(
                 result, headers=ctx.response_headers, cookies=ctx.set_cookies, declared_type=operation.response_type
             )
+            if after:
+                budget.spend_encoded(result, len(response.body))
+            return response
 
     async def _identify(self, credentials: Credentials) -> Caller | None:
         return await self._auth.identify(credentials) if credentials.present else None

@@ -31,6 +31,7 @@ __all__ = [
     "ResponseTooLarge",
     "StringTooLong",
     "check_strings",
+    "checked_after_encoding",
     "dotnet_member_name",
     "string_size",
 ]
@@ -181,3 +182,17 @@ class ResponseBudget:
         self._left -= string_size(result)
         if self._left < 0:
             raise ResponseTooLarge(self.limit)
+
+    def spend_encoded(self, result: Any, encoded_bytes: int) -> None:
+        """`spend`, for a result already encoded in `encoded_bytes`: no format writes a string in
+        fewer bytes than it has characters, so only an encoding over the budget needs the walk."""
+        if encoded_bytes > self._left:
+            self.spend(result)
+
+
+def checked_after_encoding(result: Any) -> bool:
+    """Whether `result`'s size is checked on its encoding rather than before it: one record of
+    text, which cannot hold more than the store took in for one row. A page of them is checked
+    first, so an answer too large is refused before any of it is encoded."""
+    kind: type = type(result)
+    return _is_text_record(kind)

@@ -165,6 +165,44 @@ def test_an_answer_over_the_byte_limit_is_400_and_a_batch_stops_where_it_crossed
     assert one.status_code == 200
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_one_record_over_the_byte_limit_is_refused_once_encoded(
+    small_answers: TestClient, world: World, fmt: str
+) -> None:
+    made = small_answers.post(
+        "/ai/sessions", json={"accountId": world.account_id, "purpose": "p" * 300}, headers=world.admin
+    )
+    assert made.status_code == 400 and "ResponseTooLarge" in made.text  # the write stands; its answer does not
+    (session_id,) = sql(world, "SELECT id FROM ai_sessions")[0]
+    r = small_answers.get(f"/ai/sessions/{session_id}?format={fmt}", headers=world.admin)
+    assert r.status_code == 400 and "ResponseTooLarge" in r.text
+
+
+def test_one_record_within_the_byte_limit_is_not_walked(
+    world: World, monkeypatch: pytest.MonkeyPatch, limited: TestClient
+) -> None:
+    # Its encoding is already under the limit, and no string takes fewer bytes than characters.
+    made = limited.post("/ai/sessions", json={"accountId": world.account_id, "purpose": "p"}, headers=world.admin)
+    walked: list[object] = []
+    monkeypatch.setattr("gateway.limits.string_size", lambda value: walked.append(value) or 0)
+    assert limited.get(f"/ai/sessions/{made.json()['id']}?format=xml", headers=world.admin).status_code == 200
+    assert walked == []
+    limited.get("/ai/sessions", headers=world.admin)  # a page is sized before it is encoded
+    assert len(walked) == 1
+
+
+def test_a_request_bound_from_a_url_shorter_than_the_string_limit_is_not_walked(
+    world: World, monkeypatch: pytest.MonkeyPatch, limited: TestClient
+) -> None:
+    checked: list[object] = []
+    monkeypatch.setattr(endpoint, "check_strings", lambda dto, limit: checked.append(dto))
+    limited.get("/ai/sessions/abc", headers=world.admin)  # 16 characters of URL, against 40
+    assert checked == []
+    limited.get(f"/ai/sessions/{'a' * 30}", headers=world.admin)
+    limited.patch("/ai/sessions/abc", json={"purpose": "p"}, headers=world.admin)
+    assert len(checked) == 2
+
+
 def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every body decode (each codec's `decode`) and every form parse, by name."""
     calls: list[str] = []
