@@ -65,6 +65,8 @@ class InFlight:
         #: The waits the sweep (or the stop) has ended by cancelling their task.
         self._expired: set[asyncio.Task[Any]] = set()
         self._sweep: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
+        #: The event loop the requests run on, once one has come.
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def active(self) -> int:
@@ -109,7 +111,8 @@ class InFlight:
     def watch(self, task: asyncio.Task[Any], deadline: float) -> None:
         """`task` waits for a body until `deadline`."""
         self._waiting[task] = deadline
-        loop = asyncio.get_running_loop()
+        loop = self.loop
+        assert loop is not None
         if self._sweep is None or self._sweep[0] is not loop:
             self._sweep = (loop, loop.call_later(SWEEP_SECONDS, self._swept))
 
@@ -117,7 +120,11 @@ class InFlight:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        task = current_task()
+        loop = self.loop
+        if loop is None or loop.is_closed():  # the first request, or the first on a new loop
+            loop = self.loop = asyncio.get_running_loop()
+        # Given the loop: Python 3.11 asks the kernel for the process id to find the running one.
+        task = current_task(loop)
         assert task is not None
         running = self._running
         running.add(task)
@@ -152,7 +159,8 @@ class _Body:
         self._flight = flight
         self._scope = scope
         self._receive = receive
-        self._deadline = asyncio.get_running_loop().time() + flight.body_timeout
+        assert flight.loop is not None
+        self._deadline = flight.loop.time() + flight.body_timeout
         self._complete = False
         #: The answer owed to the client once the app is done: 408 or 503; None: the app's own.
         self.ended: tuple[int, bytes] | None = None
@@ -165,7 +173,7 @@ class _Body:
         flight = self._flight
         if flight.stopping:
             return self._end()
-        task = current_task()
+        task = current_task(flight.loop)
         assert task is not None
         flight.watch(task, self._deadline)
         try:
