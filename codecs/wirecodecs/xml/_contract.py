@@ -177,6 +177,9 @@ class Contracts:
         #: Documents whose root is a text record (`_document`), by declared type, value type and
         #: invalid-character rule; None: such documents are written element by element.
         self.documents: dict[tuple[Any, ...], Any] = {}
+        #: The pieces of markup between a list entry's texts (`_writer._Encoder.records`), and the
+        #: order of its texts in them, by contract and writer state.
+        self.entries: dict[tuple[Any, ...], Any] = {}
         self.node_for: Callable[[Hashable], Node] = lru_cache(maxsize=512)(self._node_for)
 
     # --- namespaces ---

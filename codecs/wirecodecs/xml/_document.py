@@ -9,21 +9,17 @@ are markers and splitting the result at them; after that a document is one join.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import msgspec
 
 from ._contract import STRUCT, Contracts
-from ._writer import InvalidChars, escape_text, is_verbatim, resolve_type, write_document
+from ._writer import MARKER, InvalidChars, escape_text, is_verbatim, resolve_type, text_picker, write_document
 
 __all__ = ["encode_document"]
 
-#: A probe's text for member i: private-use characters, which no escape changes.
-_MARKER = re.compile("\ue000([0-9]+)\ue001")
 #: Values of a declared text member that a shape's pieces can hold.
 _SHAPED = frozenset({str, type(None), type(msgspec.UNSET)})
 _UNKNOWN: Any = object()
@@ -36,15 +32,6 @@ class _Pieces:
 
     slots: list[str | None]
     pick: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
-
-
-def _picker(order: list[int], count: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
-    if order == list(range(count)):
-        return None
-    if len(order) == 1:
-        only = order[0]
-        return lambda values: (values[only],)
-    return itemgetter(*order) if order else lambda values: ()
 
 
 class _RootRecord:
@@ -89,11 +76,11 @@ class _RootRecord:
             return None
         names = self._names
         markers = {names[i]: f"\ue000{i}\ue001" for i, value in enumerate(values) if type(value) is str and value}
-        parts = _MARKER.split(self._write(msgspec.structs.replace(obj, **markers)))
+        parts = MARKER.split(self._write(msgspec.structs.replace(obj, **markers)))
         order = [int(index) for index in parts[1::2]]
         slots: list[str | None] = [None] * len(parts)
         slots[0::2] = parts[0::2]
-        return _Pieces(slots, _picker(order, len(values)))
+        return _Pieces(slots, text_picker(order, len(values)))
 
 
 def _root_record(contracts: Contracts, declared: Any, cls: type, invalid: InvalidChars) -> _RootRecord | None:

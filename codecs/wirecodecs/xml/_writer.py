@@ -19,7 +19,9 @@ import enum
 import math
 import re
 import typing
+from collections.abc import Callable
 from itertools import chain, compress
+from operator import itemgetter
 from typing import Any, Literal
 
 import msgspec
@@ -27,7 +29,7 @@ import msgspec
 from ..errors import EncodeError
 from ._contract import ANY, ARRAYS_NS, DICT, LIST, SERIALIZATION_NS, STRUCT, XSI_NS, ClassContract, Contracts, Node
 
-__all__ = ["InvalidChars", "escape_text", "is_verbatim", "resolve_type", "write_document"]
+__all__ = ["MARKER", "InvalidChars", "escape_text", "is_verbatim", "resolve_type", "text_picker", "write_document"]
 
 InvalidChars = Literal["replace", "error"]
 
@@ -178,6 +180,19 @@ class _XmlWriter:
 #: A text member's shape, which decides its markup: nil, empty (`<X />`), text, or not text at all.
 _NIL, _EMPTY, _TEXT, _OTHER = "nil", "empty", "text", "other"
 _UNKNOWN: Any = object()
+#: A probe's text for member i: private-use characters, which no escape changes.
+MARKER = re.compile("\ue000([0-9]+)\ue001")
+
+
+def text_picker(order: list[int], count: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """What takes the texts written at the markers `order` (in the order written) out of a
+    record's `count` member values; None when that is all of them, in member order."""
+    if order == list(range(count)):
+        return None
+    if len(order) == 1:
+        only = order[0]
+        return lambda values: (values[only],)
+    return itemgetter(*order) if order else lambda values: ()
 
 
 def _text_shape(value: Any) -> str:
@@ -333,9 +348,10 @@ class _Encoder:
         return markup
 
     def records(self, entries: list[Any], item: Node, ns: str) -> bool:
-        """A list of records whose members are all non-empty text, the second one onwards from one
-        template: every entry after the first starts from the same writer state, so it writes the
-        same markup around its texts. False (nothing written) when the entries do not suit."""
+        """A list of records whose members are all non-empty text, the second one onwards from the
+        pieces of markup between their texts: every entry after the first starts from the same
+        writer state, so it writes the same markup around its texts, and all of them are one join.
+        False (nothing written) when the entries do not suit."""
         contract = item.struct
         if contract is None or len(entries) < 2 or set(map(type, entries)) != {contract.cls}:
             return False
@@ -351,33 +367,43 @@ class _Encoder:
         self.value(entries[0], item)
         w.end()
         key = (id(contract), ns, tuple(w._ns), len(w._elements))
-        template = self._contracts.templates.get(key)
-        if template is None:
-            template = self.template(entries[0], item, ns, len(contract.members))
-            self._contracts.templates[key] = template
+        entry = self._contracts.entries.get(key)
+        if entry is None:
+            entry = self._contracts.entries[key] = self.entry_pieces(entries[0], item, ns, len(contract.members))
+        pieces, order = entry
+        later = rows[1:] if order is None else list(map(order, rows[1:]))
         if not is_verbatim("".join(texts)):
-            rows = [tuple(escape_text(text, w._invalid) for text in row) for row in rows]
-        w.raw("".join(map(template.__mod__, rows[1:])))
+            later = [tuple(escape_text(text, w._invalid) for text in row) for row in later]
+        # p0 t p1 t ... t pk, once per entry: between two entries, pk and p0 are one piece.
+        block: list[str | None] = []
+        for piece in pieces[1:-1]:
+            block += [None, piece]
+        block += [None, pieces[-1] + pieces[0]]
+        markup = [pieces[0], *(block * len(later))]
+        markup[-1] = pieces[-1]
+        markup[1::2] = chain.from_iterable(later)
+        w.raw("".join(markup))  # type: ignore[arg-type]  # every None was replaced by a text
         return True
 
-    def template(self, sample: Any, item: Node, ns: str, count: int) -> str:
-        """The markup one entry writes here, with `%s` for each member's text: a probe entry whose
-        texts are markers is written and taken back out."""
-        markers = [f"\ue000{i}\ue001" for i in range(count)]
+    def entry_pieces(
+        self, sample: Any, item: Node, ns: str, count: int
+    ) -> tuple[list[str], Callable[[tuple[Any, ...]], tuple[Any, ...]] | None]:
+        """The markup one entry writes here, as the pieces between its texts, and how to take its
+        texts in the order they are written from its member values (None: member order): a probe
+        entry whose texts are markers is written and taken back out."""
         assert item.struct is not None
         probe = msgspec.structs.replace(
-            sample, **{m.py_name: t for m, t in zip(item.struct.members, markers, strict=True)}
+            sample, **{m.py_name: f"\ue000{i}\ue001" for i, m in enumerate(item.struct.members)}
         )
         w = self._w
         mark = len(w._out)
         w.start(item.name, ns)
         self.value(probe, item)
         w.end()
-        markup = "".join(w._out[mark:]).replace("%", "%%")
+        parts = MARKER.split("".join(w._out[mark:]))
         del w._out[mark:]
-        for marker in markers:
-            markup = markup.replace(marker, "%s")
-        return markup
+        order = [int(index) for index in parts[1::2]]
+        return parts[0::2], text_picker(order, count)
 
     def mapping(self, value: dict[Any, Any], node: Node) -> None:
         """Dictionary<K,V>: `<d2p1:KeyValueOfstringstring><d2p1:Key>…</d2p1:Key><d2p1:Value>…`."""
