@@ -15,7 +15,7 @@ import enum
 import operator
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import msgspec
@@ -120,8 +120,13 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
     get: Callable[[Any], tuple[Any, ...]] = (
         operator.attrgetter(*attrs) if len(attrs) > 1 else lambda obj: tuple(getattr(obj, a) for a in attrs)
     )
-    # A record whose members are all present, as one %-format of their texts.
-    template = "{" + ",".join(prefix.replace("%", "%%") + "%s" for prefix in prefixes) + "}"
+    # A record whose members are all present: the pieces between their texts. Between two records
+    # of a list, the last piece, the comma and the first piece are one.
+    pieces = ["{" + prefixes[0], *("," + prefix for prefix in prefixes[1:]), "}"] if prefixes else ["{}"]
+    block: list[str | None] = []
+    for piece in pieces[1:-1]:
+        block += [None, piece]
+    block += [None, pieces[-1] + "," + pieces[0]]
     unset = msgspec.UNSET
 
     plan = list(zip(attrs, prefixes, strict=True))
@@ -149,7 +154,10 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
             if column_texts is None:  # a member some records omit: record by record
                 return "[" + ",".join(map(write_struct, objs)) + "]"
             texts.append(column_texts)
-        return "[" + ",".join(map(template.__mod__, zip(*texts, strict=True))) + "]"
+        markup = ["[" + pieces[0], *(block * len(objs))]
+        markup[-1] = pieces[-1] + "]"
+        markup[1::2] = chain.from_iterable(zip(*texts, strict=True))
+        return "".join(markup)  # type: ignore[arg-type]  # every None was replaced by a text
 
     _MANY[cls] = write_structs
     return write_struct
