@@ -9,6 +9,7 @@ the store until the request is authenticated and its DTO bound without error.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from types import GenericAlias
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ from .context import CallContext
 from .disconnect import Unwatched, watch_disconnect
 from .errors import ArgumentError, AuthRequired, NotAcceptable, RoleRequired, ServiceError
 from .limits import BatchTooLarge, RequestLimits, ResponseBudget, check_strings, checked_after_encoding
-from .negotiation import NegotiationInput, Negotiator, negotiate
+from .negotiation import NegotiationCache, NegotiationInput, Negotiator, first_segment
 from .operations import Operation, Services
 from .request import ParsedRequest, lookup_param
 from .responses import Responder, error_code_of, for_exception
@@ -35,6 +36,10 @@ from .serving.record import RequestRecord, request_record
 __all__ = ["Endpoint"]
 
 log = logging.getLogger("gateway")
+
+#: A NegotiationInput from its fields in order, without the keyword-taking constructor, which cost
+#: as much as the lookup in the negotiation cache it keys.
+_new_negotiation_input = partial(tuple.__new__, NegotiationInput)
 
 
 class _Exchange:
@@ -94,6 +99,7 @@ class Endpoint:
         self._formats = frozenset(registry.formats())
         self._format_order = tuple(registry.formats())
         self._negotiator = negotiator
+        self._negotiations = NegotiationCache(negotiator)
         json = registry.by_format("json")
         assert json is not None, "the JSON codec is always registered"
         self._json = json
@@ -144,7 +150,7 @@ class Endpoint:
             exchange.form = await read_form(request, exchange.body)
             exchange.verb = _effective_verb(request, exchange.form)
         match = exchange.match = self._router.match(exchange.verb, exchange.info.path)
-        codecs = negotiate(self._negotiator, self._negotiation_input(exchange))
+        codecs = self._negotiations.negotiate(self._negotiation_input(exchange))
         responder = exchange.responder = self._responder(exchange, codecs.response)
 
         operation = match.operation
@@ -245,29 +251,37 @@ class Endpoint:
 
     def _negotiation_input(self, exchange: _Exchange) -> NegotiationInput:
         request, info, match = exchange.request, exchange.info, exchange.match
-        return NegotiationInput(
-            path=info.path,
-            suffix_format=info.suffix_format,
-            route_kind=match.kind if match else None,
-            query_format=request.param("format"),
-            has_callback=request.param("callback") is not None,
-            accept=request.accept,
-            content_type=request.content_type,
-            path_format=match.path_format if match else None,
-            declares_body=request.declares_body,
+        query_format, callback = (request.param("format"), request.param("callback")) if request.query else (None, None)
+        return _new_negotiation_input(
+            (  # NegotiationInput's fields, in its order
+                first_segment(info.path),
+                info.suffix_format,
+                match.kind if match else None,
+                query_format,
+                callback is not None,
+                tuple(request.accept),
+                request.content_type,
+                match.path_format if match else None,
+                request.declares_body,
+            )
         )
 
     def _responder(self, exchange: _Exchange, codec: Codec) -> Responder:
         request = exchange.request
+        if request.query:
+            callback, jsconfig = request.param("callback"), request.param("jsconfig")
+            debug = (request.param("debug") or "").lower() in ("1", "true")
+        else:  # the three switches are query parameters
+            callback, jsconfig, debug = None, None, False
         return Responder(
             codec,
-            callback=request.param("callback"),
+            callback=callback,
             method=exchange.verb,
             path=exchange.info.path,
             query_string=request.query_string,
             operation_name=exchange.match.operation.name if exchange.match else None,
-            debug=(request.param("debug") or "").lower() in ("1", "true"),
-            jsconfig=request.param("jsconfig"),
+            debug=debug,
+            jsconfig=jsconfig,
             formats=self._format_order,
         )
 

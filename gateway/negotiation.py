@@ -25,10 +25,12 @@ from .routing import RouteKind
 __all__ = [
     "NEGOTIATION_MODES",
     "Negotiated",
+    "NegotiationCache",
     "NegotiationInput",
     "Negotiator",
     "ServiceStackNegotiator",
     "StrictNegotiator",
+    "first_segment",
     "make_negotiator",
 ]
 
@@ -39,15 +41,22 @@ _SERVER_ORDER = ("html", "json", "xml", "jsv")
 #: Distinct (Accept, Content-Type) pairs remembered per negotiator; a client that sends a new one
 #: every time only costs the work it cost before.
 _ACCEPT_CACHE_SIZE = 256
+#: Distinct negotiation inputs whose outcome a `NegotiationCache` remembers.
+_NEGOTIATED_CACHE_SIZE = 256
 
 
 class NegotiationInput(NamedTuple):
-    path: str
+    """Everything negotiation reads of a request. Nothing in it names the resource (the path's
+    first segment is all a path says), so requests for different sessions share one input."""
+
+    #: The path's first segment (`json` in `/json/reply/X`, `ai` in `/ai/sessions/1`).
+    first_segment: str
     suffix_format: str | None
     route_kind: RouteKind | None
     query_format: str | None
     has_callback: bool
-    #: Each Accept header line as sent (ASP.NET Core does not split them on commas).
+    #: Each Accept header line as sent (ASP.NET Core does not split them on commas); a tuple
+    #: where the input keys a `NegotiationCache`.
     accept: Sequence[str]
     content_type: str | None
     #: The format `/{format}/reply/` names (None on other routes).
@@ -74,6 +83,33 @@ class Negotiator(Protocol):
 
 def negotiate(negotiator: Negotiator, request: NegotiationInput) -> Negotiated:
     return Negotiated(negotiator.response_codec(request), negotiator.request_codec(request))
+
+
+def first_segment(path: str) -> str:
+    return path.lstrip("/").partition("/")[0]
+
+
+class NegotiationCache:
+    """`negotiate` remembered per distinct input: clients send the same few combinations of
+    Accept, Content-Type, route and format switches again and again. A refusal (strict mode's
+    406 and 415) is worked out every time, and a full cache starts over."""
+
+    def __init__(self, negotiator: Negotiator, max_entries: int = _NEGOTIATED_CACHE_SIZE) -> None:
+        self.negotiator = negotiator
+        self._max_entries = max_entries
+        self._outcomes: dict[NegotiationInput, Negotiated] = {}
+
+    def negotiate(self, request: NegotiationInput) -> Negotiated:
+        outcome = self._outcomes.get(request)
+        if outcome is None:
+            outcome = negotiate(self.negotiator, request)
+            if len(self._outcomes) >= self._max_entries:
+                self._outcomes.clear()
+            self._outcomes[request] = outcome
+        return outcome
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
 
 
 def _route_codec(registry: CodecRegistry, request: NegotiationInput) -> Codec | None:
@@ -109,7 +145,7 @@ class ServiceStackNegotiator:
             codec = registry.by_format(request.query_format.split(".", 1)[0])
             if codec is not None:
                 return codec
-        first = request.path.lstrip("/").split("/", 1)[0]
+        first = request.first_segment
         codec = registry.by_format(first) if first else None
         if codec is not None:
             return codec
@@ -211,7 +247,7 @@ class StrictNegotiator:
                 raise NotAcceptable(self._available())
             return codec
         if request.route_kind is RouteKind.REPLY:
-            return registry.by_format(request.path.lstrip("/").split("/", 1)[0])
+            return registry.by_format(request.first_segment)
         if request.route_kind is RouteKind.API:
             return self._json
         return None

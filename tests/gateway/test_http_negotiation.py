@@ -150,3 +150,24 @@ def test_strict_predefined_route_accepts_a_body_in_its_own_format(strict: TestCl
         headers={**world.admin, "Content-Type": "text/jsv"},
     )
     assert r.status_code == 200, r.text
+
+
+def test_remembered_negotiations_still_follow_each_requests_own_switches(client: TestClient, world: World) -> None:
+    # The endpoint remembers each distinct negotiation input; whatever differs between these
+    # requests (suffix, ?format=, ?callback=, the /{format}/reply/ path, Accept, the session) must
+    # still change the answer's format, in whichever order they come.
+    sid = new_session(client, world)["id"]
+    other = new_session(client, world)["id"]
+    cases = [
+        (f"/ai/sessions/{sid}", {}, "application/json; charset=utf-8"),
+        (f"/ai/sessions/{sid}.xml", {}, "application/xml"),
+        (f"/ai/sessions/{sid}?format=csv", {}, "text/csv"),
+        (f"/ai/sessions/{sid}?callback=cb", {}, "text/javascript"),
+        (f"/ai/sessions/{other}", {"Accept": "text/jsv"}, "application/jsv"),
+        (f"/xml/reply/GetAISession?sessionId={sid}", {}, "application/xml"),
+        (f"/ai/sessions/{other}", {}, "application/json; charset=utf-8"),
+    ]
+    for _ in range(2):
+        for path, headers, expected in cases:
+            r = client.get(path, headers={**world.admin, **headers})
+            assert r.status_code == 200 and r.headers["content-type"] == expected, (path, headers)

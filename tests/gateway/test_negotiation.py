@@ -7,7 +7,13 @@ import pytest
 from wirecodecs import CodecRegistry, JsonCodec
 
 from gateway.errors import NotAcceptable, UnsupportedMediaType
-from gateway.negotiation import NegotiationInput, ServiceStackNegotiator, StrictNegotiator, make_negotiator
+from gateway.negotiation import (
+    NegotiationCache,
+    NegotiationInput,
+    ServiceStackNegotiator,
+    StrictNegotiator,
+    make_negotiator,
+)
 from gateway.routing import RouteKind
 
 T = TypeVar("T")
@@ -42,7 +48,7 @@ negotiator = ServiceStackNegotiator(registry)
 
 def pick(
     *,
-    path: str = "/ai/sessions/x",
+    first: str = "ai",
     suffix: str | None = None,
     kind: RouteKind | None = RouteKind.CUSTOM,
     fmt: str | None = None,
@@ -50,14 +56,14 @@ def pick(
     accept: Sequence[str] = (),
     content_type: str | None = None,
 ) -> str:
-    return negotiator.response_codec(NegotiationInput(path, suffix, kind, fmt, callback, accept, content_type)).format
+    return negotiator.response_codec(NegotiationInput(first, suffix, kind, fmt, callback, accept, content_type)).format
 
 
 def test_precedence_suffix_callback_format_path_accept() -> None:
     assert pick(suffix="xml", callback=True, fmt="jsv", accept=["text/csv"]) == "xml"
     assert pick(callback=True, fmt="jsv", accept=["text/csv"]) == "json"
     assert pick(fmt="jsv.pretty", accept=["text/csv"]) == "jsv"
-    assert pick(path="/csv/reply/GetAISession", kind=RouteKind.REPLY, accept=["application/xml"]) == "csv"
+    assert pick(first="csv", kind=RouteKind.REPLY, accept=["application/xml"]) == "csv"
     assert pick(accept=["text/csv"]) == "csv"
     assert pick() == "json"
 
@@ -97,22 +103,22 @@ def test_matching_request_content_type_wins_among_preferred() -> None:
 
 
 def test_api_routes_ignore_accept_but_honour_suffix_and_format() -> None:
-    assert pick(path="/api/GetAISession", kind=RouteKind.API, accept=["application/xml"]) == "json"
-    assert pick(path="/api/GetAISession", kind=RouteKind.API, fmt="xml") == "xml"
-    assert pick(path="/api/GetAISession", kind=RouteKind.API, suffix="csv") == "csv"
+    assert pick(first="api", kind=RouteKind.API, accept=["application/xml"]) == "json"
+    assert pick(first="api", kind=RouteKind.API, fmt="xml") == "xml"
+    assert pick(first="api", kind=RouteKind.API, suffix="csv") == "csv"
 
 
 def body_input(
     content_type: str | None,
     *,
     kind: RouteKind = RouteKind.CUSTOM,
-    path: str = "/ai/sessions",
+    first: str = "ai",
     path_format: str | None = None,
     suffix: str | None = None,
     declares_body: bool = True,
 ) -> NegotiationInput:
     return NegotiationInput(
-        path=path,
+        first_segment=first,
         suffix_format=suffix,
         route_kind=kind,
         query_format=None,
@@ -131,9 +137,9 @@ def test_request_codec_uses_aliases_and_ignores_unknown_types() -> None:
 
 
 def test_predefined_routes_read_their_own_format_whatever_the_content_type() -> None:
-    reply = body_input("application/xml", kind=RouteKind.REPLY, path="/jsv/reply/X", path_format="jsv")
+    reply = body_input("application/xml", kind=RouteKind.REPLY, first="jsv", path_format="jsv")
     assert negotiator.request_codec(reply) is registry.by_format("jsv")
-    api = body_input("text/csv", kind=RouteKind.API, path="/api/X")
+    api = body_input("text/csv", kind=RouteKind.API, first="api")
     assert negotiator.request_codec(api) is registry.by_format("json")
     assert negotiator.request_codec(body_input(None, kind=RouteKind.API, suffix="xml")) is registry.by_format("xml")
 
@@ -143,7 +149,7 @@ strict = StrictNegotiator(registry)
 
 def strict_pick(accept: Sequence[str] = (), **kwargs: Any) -> str:
     defaults: dict[str, Any] = {
-        "path": "/ai/sessions/x",
+        "first_segment": "ai",
         "suffix_format": None,
         "route_kind": RouteKind.CUSTOM,
         "query_format": None,
@@ -205,14 +211,14 @@ def test_strict_415_for_unknown_body_types() -> None:
 
 
 def test_strict_415_on_predefined_routes_for_a_body_not_in_the_routes_format() -> None:
-    api = body_input("text/csv", kind=RouteKind.API, path="/api/X")
+    api = body_input("text/csv", kind=RouteKind.API, first="api")
     with pytest.raises(UnsupportedMediaType):
         strict.request_codec(api)
     with pytest.raises(UnsupportedMediaType):
-        strict.request_codec(body_input(None, kind=RouteKind.API, path="/api/X"))
-    json_api = body_input("application/json", kind=RouteKind.API, path="/api/X")
+        strict.request_codec(body_input(None, kind=RouteKind.API, first="api"))
+    json_api = body_input("application/json", kind=RouteKind.API, first="api")
     assert strict.request_codec(json_api) is registry.by_format("json")
-    reply = body_input("text/jsv", kind=RouteKind.REPLY, path="/jsv/reply/X", path_format="jsv")
+    reply = body_input("text/jsv", kind=RouteKind.REPLY, first="jsv", path_format="jsv")
     assert strict.request_codec(reply) is registry.by_format("jsv")
 
 
@@ -243,7 +249,7 @@ def test_html_is_for_browsers_only(strict: bool, accept: list[str], expected: st
 
     full = default_registry()
     chosen = (StrictNegotiator if strict else ServiceStackNegotiator)(full).response_codec(
-        NegotiationInput("/ai/sessions/x", None, RouteKind.CUSTOM, None, False, accept, None)
+        NegotiationInput("ai", None, RouteKind.CUSTOM, None, False, accept, None)
     )
     assert chosen.format == expected
 
@@ -258,11 +264,48 @@ def test_an_accept_header_seen_before_is_not_worked_out_again(monkeypatch: pytes
         return original(self, entry, codec)
 
     monkeypatch.setattr(ServiceStackNegotiator, "_entry_selects", counted)
-    request = NegotiationInput("/ai/sessions/x", None, RouteKind.CUSTOM, None, False, ["text/csv"], None)
+    request = NegotiationInput("ai", None, RouteKind.CUSTOM, None, False, ["text/csv"], None)
     assert fresh.response_codec(request).format == "csv"
     assert checks  # worked out the first time
     checks.clear()
-    assert fresh.response_codec(request._replace(path="/ai/sessions/y")).format == "csv"
+    assert fresh.response_codec(request._replace(first_segment="auth")).format == "csv"
     assert checks == []  # remembered
     assert fresh.response_codec(request._replace(accept=["application/jsv"])).format == "jsv"
     assert checks  # a new header is worked out
+
+
+def test_a_negotiation_cache_works_each_input_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = NegotiationCache(ServiceStackNegotiator(registry))
+    asked: list[NegotiationInput] = []
+    original = ServiceStackNegotiator.response_codec
+
+    def counted(self: ServiceStackNegotiator, request: NegotiationInput) -> Any:
+        asked.append(request)
+        return original(self, request)
+
+    monkeypatch.setattr(ServiceStackNegotiator, "response_codec", counted)
+    request = NegotiationInput("ai", None, RouteKind.CUSTOM, None, False, ("text/csv",), None)
+    first = cache.negotiate(request)
+    assert first.response is registry.by_format("csv")
+    assert cache.negotiate(NegotiationInput(*request)) is first  # an equal input: remembered
+    assert len(asked) == 1
+    xml = cache.negotiate(request._replace(accept=("application/xml",)))
+    assert xml.response is registry.by_format("xml")
+    assert len(asked) == 2
+
+
+def test_a_full_negotiation_cache_starts_over() -> None:
+    cache = NegotiationCache(ServiceStackNegotiator(registry), max_entries=2)
+    inputs = [NegotiationInput(f"p{n}", None, RouteKind.CUSTOM, None, False, (), None) for n in range(3)]
+    for request in inputs:
+        cache.negotiate(request)
+    assert len(cache) == 1  # the third found it full: only it is remembered
+
+
+def test_a_refusal_is_not_remembered() -> None:
+    cache = NegotiationCache(StrictNegotiator(registry))
+    request = NegotiationInput("ai", None, RouteKind.CUSTOM, None, False, ("image/png",), None)
+    for _ in range(2):
+        with pytest.raises(NotAcceptable):
+            cache.negotiate(request)
+    assert len(cache) == 0
