@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -81,9 +82,10 @@ _VARIABLE = re.compile(r"\{(\w+)\}")
 
 @dataclass(frozen=True, slots=True)
 class _CompiledRoute:
+    """One route template and the operation each of its verbs runs (the first one declared)."""
+
     pattern: re.Pattern[str]
-    verbs: frozenset[str]
-    operation: Operation
+    operations: dict[str, Operation]
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -98,34 +100,52 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + "/?", re.IGNORECASE)
 
 
+def _segments(path: str) -> list[str]:
+    return path.strip("/").split("/")
+
+
+#: A RouteMatch from all its fields in order, without the constructor's keyword handling.
+_new_route_match = partial(tuple.__new__, RouteMatch)
+
+
 class Router:
     def __init__(self, operations: Iterable[Operation], formats: Collection[str]) -> None:
         self._formats = formats
-        self._routes = [
-            _CompiledRoute(_compile(spec.path), frozenset(spec.verbs), op) for op in operations for spec in op.routes
-        ]
+        templates: dict[str, dict[str, Operation]] = {}
+        for op in operations:
+            for spec in op.routes:
+                by_verb = templates.setdefault(spec.path, {})
+                for verb in spec.verbs:
+                    by_verb.setdefault(verb, op)
+        # A template's variables never span a `/`, so it matches only paths of as many segments
+        # as it has: each path is tried against those templates alone, in declaration order.
+        self._by_length: dict[int, list[_CompiledRoute]] = {}
+        for template, by_verb in templates.items():
+            route = _CompiledRoute(_compile(template), by_verb)
+            self._by_length.setdefault(len(_segments(template)), []).append(route)
 
     def match(self, method: str, path: str) -> RouteMatch:
         """The operation for `method` and a suffix-free `path`; raises NotFound / 405 errors.
 
         A predefined route matches whatever the verb: `check_verb` refuses a wrong one later."""
-        predefined = self._match_predefined(method, path)
+        segments = _segments(path)
+        predefined = self._match_predefined(segments)
         if predefined is not None:
             return predefined
         allowed: set[str] = set()
-        for route in self._routes:
+        for route in self._by_length.get(len(segments), ()):
             m = route.pattern.fullmatch(path)
             if m is None:
                 continue
-            if method in route.verbs:
-                return RouteMatch(route.operation, RouteKind.CUSTOM, m.groupdict())
-            allowed |= route.verbs
+            operation = route.operations.get(method)
+            if operation is not None:
+                return _new_route_match((operation, RouteKind.CUSTOM, m.groupdict(), None, False, False, None))
+            allowed.update(route.operations)
         if allowed:
             raise MethodNotAllowed(method, path, allowed)
         raise NotFound(f"Handler for Request not found: {method} {path}")
 
-    def _match_predefined(self, method: str, path: str) -> RouteMatch | None:
-        segments = path.strip("/").split("/")
+    def _match_predefined(self, segments: list[str]) -> RouteMatch | None:
         if len(segments) == 2 and segments[0].lower() == "api":
             kind, path_format, oneway, name = RouteKind.API, None, False, segments[1]
         elif len(segments) == 3 and segments[0].lower() in self._formats and segments[1].lower() in ("reply", "oneway"):
