@@ -42,6 +42,21 @@ def test_unknown_path_is_not_found() -> None:
         router.match("GET", "/nope")
 
 
+@pytest.mark.parametrize("path", ["/ai/sessions/s1/more", "//ai/sessions/s1", "/ai/sessions/s1//", "/ai//s1"])
+def test_a_path_matches_only_a_template_with_as_many_segments(path: str) -> None:
+    # Templates are looked up by the path's number of segments; the pattern still decides, so
+    # extra, doubled or empty segments are not a session id.
+    with pytest.raises(NotFound):
+        router.match("GET", path)
+
+
+def test_the_verbs_of_one_template_run_their_own_operations_and_share_its_405() -> None:
+    assert [router.match(verb, "/auth/credentials").operation.name for verb in ("GET", "POST")] == ["Authenticate"] * 2
+    with pytest.raises(MethodNotAllowed) as info:
+        router.match("DELETE", "/ai/sessions")
+    assert info.value.allowed == ["GET", "POST"]  # List and New share the template
+
+
 def test_predefined_routes_are_case_insensitive_on_the_operation_name() -> None:
     api = router.match("PATCH", "/api/patchaisession")
     assert (api.operation.name, api.kind, api.path_format) == ("PatchAISession", RouteKind.API, None)
