@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol with deadlines for slow clients.
+"""uvicorn's httptools protocol with deadlines for slow clients, writing each answer's head with
+its body (gateway.serving.cycle).
 
 uvicorn's own `timeout_keep_alive` closes a connection that stays idle after a response, and a
 data byte cancels it; nothing bounds a client that trickles its headers (slowloris) or stalls its
@@ -26,6 +27,8 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
+
+from gateway.serving.cycle import OneWriteCycle
 
 __all__ = ["SWEEP_SECONDS", "DeadlineHttpToolsProtocol", "deadlines"]
 
@@ -129,6 +132,10 @@ class DeadlineHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         previous = self.cycle
         super().on_headers_complete()
+        if self.cycle is not previous:
+            # Made by uvicorn's own code, before its task first runs (nothing has looked up its
+            # `send` yet), so changing its class changes how its answer is written and nothing else.
+            self.cycle.__class__ = OneWriteCycle
         if self.cycle is not previous and self.pipeline and self.pipeline[0][0] is self.cycle:
             # Pipelined behind a request still running, with reading paused: its body's deadline
             # starts when it does (on_response_complete), not while the one before it runs.
