@@ -1,11 +1,10 @@
 """uvicorn's request-response cycle, writing a response's head together with its first body.
 
 uvicorn writes the status line and headers as soon as the app sends `http.response.start`, then
-the body when it comes: two system calls and two TCP segments for the usual one-body answer,
-each of which wakes the client. This cycle holds the head until the first `http.response.body`
-(or the end of a HEAD response) and writes them as one. A streamed response's head goes out with
-its first chunk, so an app that starts a response and then waits sends nothing until it has
-something to send.
+the body when it comes: two `write` system calls for the usual one-body answer. This cycle holds
+the head until the first `http.response.body` (or the end of a HEAD response) and writes them as
+one. A streamed response's head goes out with its first chunk, so an app that starts a response
+and then waits sends nothing until it has something to send.
 
 It also checks the header names and values with one search each over all of them rather than two
 per header: the checks are character classes, so searching the joined names (or values) finds
