@@ -13,6 +13,8 @@ from uvicorn.server import ServerState
 
 from gateway.serving.protocol import DeadlineHttpToolsProtocol
 
+from .listening import listening
+
 Message = dict[str, Any]
 
 #: What an app sends, by case: each answer uvicorn's own cycle writes must come out the same.
@@ -42,7 +44,11 @@ ANSWERS: dict[str, list[Message]] = {
         {"type": "http.response.body"},
     ],
     "closing": [
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0"), (b"Connection", b"Close")]},
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"0"), (b"Connection", b"Close")],
+        },
         {"type": "http.response.body", "body": b""},
     ],
     "bad header value": [
@@ -113,19 +119,13 @@ async def _exchange(protocol: type[HttpToolsProtocol], app: Any, request: bytes,
         connection.connection_made = counted  # type: ignore[method-assign]
         return connection
 
-    server = await loop.create_server(made, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with listening(made, state) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(request)
         async with asyncio.timeout(10):
             received = await reader.read()  # every request here ends its connection
         writer.close()
         return received
-    finally:
-        server.close()
-        for connection in list(state.connections):
-            connection.shutdown()
 
 
 def _both(case: str, request: bytes) -> tuple[bytes, bytes, list[bytes], list[bytes]]:

@@ -12,6 +12,8 @@ from uvicorn.server import ServerState
 
 from gateway.serving.protocol import DeadlineHttpToolsProtocol, deadlines
 
+from .listening import listening
+
 #: Longer than every deadline below, so a deadline left armed while the app works would fire.
 APP_SECONDS = 2.0
 
@@ -36,9 +38,7 @@ async def _answers(requests: bytes, expected: int) -> bytes:
     config.load()
     loop = asyncio.get_running_loop()
     state = ServerState()
-    server = await loop.create_server(lambda: DeadlineHttpToolsProtocol(config, state, {}, loop), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
+    async with listening(lambda: DeadlineHttpToolsProtocol(config, state, {}, loop), state) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(requests)
         received = b""
@@ -50,10 +50,6 @@ async def _answers(requests: bytes, expected: int) -> bytes:
                 received += chunk
         writer.close()
         return received
-    finally:
-        server.close()
-        for connection in list(state.connections):
-            connection.shutdown()
 
 
 def test_pipelined_requests_are_not_cut_off_while_the_one_before_them_runs(short_deadlines: None) -> None:
