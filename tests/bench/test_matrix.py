@@ -1,0 +1,67 @@
+"""bench/matrix.py runs from the repository: a one-round, one-second matrix of a few rows.
+
+It asserts that the runner works and prints every figure of every row, never a speed. wrk
+itself refuses a row that got an error answer, so a row here is one whose requests all succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MATRIX = Path(__file__).resolve().parents[2] / "bench" / "matrix.py"
+
+#: The gateway rows asked for: a read and a write in legacy formats, a list and a batch.
+ROWS = ("GET json", "GET jsv", "PATCH csv", "List 100 xml", "Batch 100 jsv")
+#: A number as the table prints it.
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+@pytest.fixture(scope="module")
+def table() -> dict[str, list[float]]:
+    if shutil.which("wrk") is None:
+        reason = "wrk is not installed (Debian: apt-get install wrk)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    args = [sys.executable, str(MATRIX), "--seconds", "1", "--rounds", "1", "--connections", "8", "--only", *ROWS]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    rows: dict[str, list[float]] = {}
+    for line in done.stdout.splitlines()[2:]:
+        found = re.fullmatch(rf"(\D+?(?: \d+ \w+)?)\s+((?:{NUMBER}\s*)+)", line.strip())
+        assert found, line
+        rows[found.group(1)] = [float(x) for x in found.group(2).split()]
+    return rows
+
+
+def test_every_row_asked_for_is_measured_against_the_floor(table: dict[str, list[float]]) -> None:
+    assert set(table) == {"floor PATCH", "floor on serve", *ROWS}
+    # The floor is the baseline of its own ratio.
+    assert table["floor PATCH"][4] == 1.0
+
+
+def test_each_row_prints_its_rate_latencies_cpu_and_ratios(table: dict[str, list[float]]) -> None:
+    floor = table["floor PATCH"][0]
+    for name in ROWS:
+        rps, p50, p99, cpu, x_floor, x_json, *_ = table[name]
+        assert rps > 0 and cpu > 0 and x_json > 0, name
+        assert 0 < p50 <= p99, name
+        # One round: each ratio is that round's, of the rates printed (to two decimals).
+        assert x_floor == pytest.approx(rps / floor, abs=0.006), name
+    # A JSON row is its operation's other formats' yardstick, itself at 1.
+    assert table["GET json"][5] == 1.0
+    assert table["GET jsv"][5] == pytest.approx(table["GET jsv"][0] / table["GET json"][0], abs=0.006)
+
+
+def test_writing_rows_say_how_many_writes_each_commit_held(table: dict[str, list[float]]) -> None:
+    for name in ("PATCH csv", "Batch 100 jsv"):
+        assert len(table[name]) == 7 and table[name][6] >= 1, name
+    for name in ("GET json", "GET jsv", "List 100 xml"):
+        assert len(table[name]) == 6, name
