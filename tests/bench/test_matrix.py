@@ -1,44 +1,19 @@
-"""bench/matrix.py runs from the repository: a one-round, one-second matrix of a few rows.
-
-It asserts that the runner works and prints every figure of every row, never a speed. wrk
-itself refuses a row that got an error answer, so a row here is one whose requests all succeeded.
-"""
+"""bench/matrix.py runs from the repository: a one-round, one-second matrix of a few rows, every
+figure of every row printed."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-MATRIX = Path(__file__).resolve().parents[2] / "bench" / "matrix.py"
+from .running import BRIEF, run_bench, table_rows
 
 #: The gateway rows asked for: a read and a write in legacy formats, a list and a batch.
 ROWS = ("GET json", "GET jsv", "PATCH csv", "List 100 xml", "Batch 100 jsv")
-#: A number as the table prints it.
-NUMBER = r"\d+(?:\.\d+)?"
 
 
 @pytest.fixture(scope="module")
 def table() -> dict[str, list[float]]:
-    if shutil.which("wrk") is None:
-        reason = "wrk is not installed (Debian: apt-get install wrk)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    args = [sys.executable, str(MATRIX), "--seconds", "1", "--rounds", "1", "--connections", "8", "--only", *ROWS]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    rows: dict[str, list[float]] = {}
-    for line in done.stdout.splitlines()[2:]:
-        found = re.fullmatch(rf"(\D+?(?: \d+ \w+)?)\s+((?:{NUMBER}\s*)+)", line.strip())
-        assert found, line
-        rows[found.group(1)] = [float(x) for x in found.group(2).split()]
-    return rows
+    return table_rows(run_bench("matrix.py", *BRIEF, "--only", *ROWS), ("floor PATCH", "floor on serve", *ROWS))
 
 
 def test_every_row_asked_for_is_measured_against_the_floor(table: dict[str, list[float]]) -> None:
