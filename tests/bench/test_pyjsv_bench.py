@@ -35,5 +35,5 @@ def test_every_case_is_timed_in_every_library_against_msgspec() -> None:
             for library in LIBRARIES:
                 micros_each, times = timed[case, op, library]
                 assert micros_each > 0
-                # The ratio is of the medians, which are printed to a tenth of a µs.
-                assert times == pytest.approx(micros_each / base, rel=0.3, abs=0.06), (case, op, library)
+                if base >= 5:  # printed to a tenth of a µs, a median this long keeps its ratio
+                    assert times == pytest.approx(micros_each / base, rel=0.05), (case, op, library)
