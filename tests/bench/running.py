@@ -56,3 +56,9 @@ def table_rows(lines: list[str], names: Iterable[str]) -> dict[str, list[float]]
                 figures = list(takewhile(re.compile(NUMBER).fullmatch, words[size:]))
                 rows[name] = [float(x) for x in figures]
     return rows
+
+
+def printed_ratio_tolerance(numerator: float, denominator: float) -> float:
+    """How far a ratio printed to two decimals may be from the ratio of its two figures printed to
+    two decimals (each up to 0.005 off), whatever their size."""
+    return numerator / denominator * (0.005 / numerator + 0.005 / denominator) + 0.005 + 1e-9
