@@ -37,7 +37,10 @@ def _plan(info: mi.Type) -> _Plan:
             sub = _plan(f.type)
             fields[f.encode_name.lower()] = (f.encode_name, sub)
             fields.setdefault(f.name.lower(), (f.encode_name, sub))
-        return ("struct", fields)
+        # The keys that stay as they are, values and all: a dict keyed by these alone is its own
+        # normal form (the common body, from a client that spells the members as we do).
+        as_sent = frozenset(name for key, (name, sub) in fields.items() if key == name.lower() and sub is None)
+        return ("struct", (fields, as_sent))
     if isinstance(info, (mi.ListType, mi.SetType, mi.FrozenSetType, mi.VarTupleType)):
         sub = _plan(info.item_type)
         return ("list", sub) if sub is not None else None
@@ -75,6 +78,9 @@ def _normalise(value: Any, plan: _Plan) -> Any:
     kind, sub = plan
     if kind == "struct":
         if not isinstance(value, dict):
+            return value
+        sub, as_sent = sub
+        if value.keys() <= as_sent:
             return value
         out: dict[str, Any] = {}
         for key, item in value.items():
