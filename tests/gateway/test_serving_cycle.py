@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import uvicorn
@@ -109,17 +109,11 @@ async def _exchange(protocol: type[HttpToolsProtocol], app: Any, request: bytes,
     loop = asyncio.get_running_loop()
     state = ServerState()
 
-    def made() -> HttpToolsProtocol:
-        connection = protocol(config, state, {}, loop)
-        real = connection.connection_made
+    class Counting(protocol):  # type: ignore[valid-type,misc]  # a class chosen at run time
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(cast(asyncio.Transport, _Counted(transport, writes)))
 
-        def counted(transport: asyncio.Transport) -> None:
-            real(_Counted(transport, writes))  # type: ignore[arg-type]
-
-        connection.connection_made = counted  # type: ignore[method-assign]
-        return connection
-
-    async with listening(made, state) as port:
+    async with listening(lambda: Counting(config, state, {}, loop), state) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(request)
         async with asyncio.timeout(10):
