@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import keyword
 import operator
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -114,6 +115,28 @@ def _column_texts(column: Sequence[Any]) -> Sequence[str] | None:
     return list(map(write, column))
 
 
+def _compiled_record_writer(attrs: tuple[str, ...], prefixes: list[str]) -> Writer:
+    """One record's writer as straight-line code, a branch per member, compiled once per type (as
+    `dataclasses` compiles `__init__`): a loop over the members, with a call to `quote` for each,
+    was most of what one record cost. A string of letters and digits alone is never quoted, so it
+    skips the call."""
+    lines = ["def write_struct(obj):", "    parts = []"]
+    for i, attr in enumerate(attrs):
+        # Struct members are identifiers, but may be keywords (`msgspec.defstruct("X", ["class"])`).
+        read = f"getattr(obj, {attr!r})" if keyword.iskeyword(attr) else f"obj.{attr}"
+        lines += [
+            f"    v = {read}",
+            "    if v is not None and v is not UNSET:",
+            f"        parts.append(P{i} + ((v if v.isalnum() else quote(v)) if type(v) is str else write(v)))",
+        ]
+    lines.append('    return "{" + ",".join(parts) + "}"')
+    namespace: dict[str, Any] = {"UNSET": msgspec.UNSET, "quote": quote, "write": write}
+    namespace.update((f"P{i}", prefix) for i, prefix in enumerate(prefixes))
+    exec("\n".join(lines), namespace)
+    compiled: Writer = namespace["write_struct"]
+    return compiled
+
+
 def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
     attrs = cls.__struct_fields__
     prefixes = [quote(name) + ":" for name in cls.__struct_encode_fields__]
@@ -127,21 +150,7 @@ def _struct_writer(cls: type[msgspec.Struct]) -> Writer:
     for piece in pieces[1:-1]:
         block += [None, piece]
     block += [None, pieces[-1] + "," + pieces[0]]
-    unset = msgspec.UNSET
-
-    plan = list(zip(attrs, prefixes, strict=True))
-
-    def write_struct(obj: Any) -> str:
-        parts = []
-        for attr, prefix in plan:
-            value = getattr(obj, attr)
-            if value is None or value is unset:
-                continue
-            if type(value) is str:  # the common case, without the dispatch
-                parts.append(prefix + quote(value))
-            else:
-                parts.append(prefix + write(value))
-        return "{" + ",".join(parts) + "}"
+    write_struct = _compiled_record_writer(attrs, prefixes)
 
     def write_structs(objs: list[Any]) -> str | None:
         # Column by column (member by member), so the per-value work is C calls over whole columns.
