@@ -1,8 +1,9 @@
 """Python values → JSV text (ServiceStack.Text's TypeSerializer rules).
 
 Writing is driven by each value's runtime type, as ServiceStack's writer is. A writer function is
-compiled once per type and cached; a Struct's plan is its member names, pre-escaped, and the hot
-loop is the few lines of `_struct_writer`.
+made once per type and cached; a Struct's is straight-line code compiled for its members, their
+names pre-escaped (`_compiled_record_writer`), and a list of one Struct type is written column by
+column (`_struct_writer`).
 """
 
 from __future__ import annotations
