@@ -86,7 +86,8 @@ def csv_view(dto: Any) -> Any:
     difference between an empty string and null at the top level of a cell."""
     from wirecodecs.csv import _table_member
 
-    table = _table_member(type(dto))
+    cls: type = type(dto)  # as `type`: mypy does not take type[Any] as the lru_cache's Hashable
+    table = _table_member(cls)
     if table is not None:
         return [csv_view(item) for item in getattr(dto, table[0]) or []]
     built = msgspec.to_builtins(dto)

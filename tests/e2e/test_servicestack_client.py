@@ -17,7 +17,7 @@ from servicestack import IGet, IPatch, IPost, IReturn, JsonServiceClient, WebSer
 from .conftest import ADMIN_PASSWORD, LiveServer, cli, running_server
 
 
-@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
+@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)  # type: ignore[call-overload]  # CAMEL is a plain function at run time
 @dataclass
 class EntityInfo:
     # @ApiMember(Description="The ID of the object")
@@ -28,7 +28,7 @@ class EntityInfo:
     last_modified_by: Optional[str] = None  # noqa: UP045
 
 
-@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
+@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)  # type: ignore[call-overload]  # CAMEL is a plain function at run time
 @dataclass
 class AISessionInfo(EntityInfo):
     account_id: Optional[str] = None  # noqa: UP045
@@ -36,22 +36,22 @@ class AISessionInfo(EntityInfo):
     purpose: Optional[str] = None  # noqa: UP045
 
 
-@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
+@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)  # type: ignore[call-overload]  # CAMEL is a plain function at run time
 @dataclass
-class NewAISession(IReturn[AISessionInfo], IPost):
+class NewAISession(IReturn[AISessionInfo], IPost):  # type: ignore[misc]  # servicestack is untyped: its bases are Any
     account_id: Optional[str] = None  # noqa: UP045
     purpose: Optional[str] = None  # noqa: UP045
 
 
-@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
+@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)  # type: ignore[call-overload]  # CAMEL is a plain function at run time
 @dataclass
-class GetAISession(IReturn[AISessionInfo], IGet):
+class GetAISession(IReturn[AISessionInfo], IGet):  # type: ignore[misc]  # servicestack is untyped: its bases are Any
     session_id: Optional[str] = None  # noqa: UP045
 
 
-@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)
+@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)  # type: ignore[call-overload]  # CAMEL is a plain function at run time
 @dataclass
-class PatchAISession(IReturn[AISessionInfo], IPatch):
+class PatchAISession(IReturn[AISessionInfo], IPatch):  # type: ignore[misc]  # servicestack is untyped: its bases are Any
     session_id: Optional[str] = None  # noqa: UP045
     purpose: Optional[str] = None  # noqa: UP045
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, SupportsInt, TypeVar, cast
 
 import anyio
 import pytest
@@ -355,7 +355,7 @@ CLEARED = [Cookie("ss-id", "", max_age=0), Cookie("ss-pid", "", max_age=0), Cook
 
 
 def logins(world: World) -> int:
-    return int(sql(world, "SELECT COUNT(*) FROM logins")[0][0])
+    return int(cast(SupportsInt, sql(world, "SELECT COUNT(*) FROM logins")[0][0]))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, SupportsInt, cast
 
 import msgspec
 import pytest
@@ -18,6 +18,7 @@ from wirecodecs import default_registry
 
 from gateway import endpoint
 from gateway.app import create_app
+from gateway.body import read_form
 from gateway.config import Settings
 from gateway.dtos import AISessionInfo, GetAISession, ListResponse, NewAISession
 from gateway.limits import RequestLimits, StringTooLong, check_strings, dotnet_member_name, string_size
@@ -61,7 +62,7 @@ def encode(fmt: str, value: object) -> bytes:
 
 
 def sessions(world: World) -> int:
-    return int(sql(world, "SELECT COUNT(*) FROM ai_sessions")[0][0])  # type: ignore[call-overload]
+    return int(cast(SupportsInt, sql(world, "SELECT COUNT(*) FROM ai_sessions")[0][0]))
 
 
 def _characters(value: Any) -> int:
@@ -184,7 +185,12 @@ def test_one_record_within_the_byte_limit_is_not_walked(
     # Its encoding is already under the limit, and no string takes fewer bytes than characters.
     made = limited.post("/ai/sessions", json={"accountId": world.account_id, "purpose": "p"}, headers=world.admin)
     walked: list[object] = []
-    monkeypatch.setattr("gateway.limits.string_size", lambda value: walked.append(value) or 0)
+
+    def string_size(value: object) -> int:
+        walked.append(value)
+        return 0
+
+    monkeypatch.setattr("gateway.limits.string_size", string_size)
     assert limited.get(f"/ai/sessions/{made.json()['id']}?format=xml", headers=world.admin).status_code == 200
     assert walked == []
     limited.get("/ai/sessions", headers=world.admin)  # a page is sized before it is encoded
@@ -207,7 +213,9 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every body decode (each codec's `decode`) and every form parse, by name."""
     calls: list[str] = []
     for fmt in FORMATS:
-        cls = type(REGISTRY.by_format(fmt))
+        codec = REGISTRY.by_format(fmt)
+        assert codec is not None
+        cls = type(codec)
         original = cls.decode
 
         def decode(self: Any, *args: Any, _original: Callable[..., Any] = original, _fmt: str = fmt) -> Any:
@@ -215,13 +223,12 @@ def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             return _original(self, *args)
 
         monkeypatch.setattr(cls, "decode", decode)
-    original_form = endpoint.read_form
 
-    async def read_form(*args: Any) -> Any:
+    async def counted_read_form(*args: Any) -> Any:
         calls.append("form")
-        return await original_form(*args)
+        return await read_form(*args)
 
-    monkeypatch.setattr(endpoint, "read_form", read_form)
+    monkeypatch.setattr(endpoint, "read_form", counted_read_form)
     return calls
 
 

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 import pytest
 
@@ -14,6 +15,8 @@ from gateway.metadata.model import default_model
 from gateway.metadata.options import TypesOptions
 from gateway.metadata.python_types import generate_python
 from gateway.metadata.typescript_types import generate_typescript
+
+T = TypeVar("T")
 
 SEED_PYTHON = Path(__file__).resolve().parents[2] / "fixtures" / "types" / "PatchAISession.python.txt"
 
@@ -168,7 +171,7 @@ def test_xml_samples_are_indented_without_an_added_declaration() -> None:
     class FakeXml:
         format = "xml"
         media_type = "application/xml"
-        media_types = ("application/xml",)
+        media_types: tuple[str, ...] = ("application/xml",)
         content_type = "application/xml"
 
         def encode(self, obj: object) -> bytes:
@@ -176,7 +179,7 @@ def test_xml_samples_are_indented_without_an_added_declaration() -> None:
             members = f"<purpose>{obj.purpose}</purpose><sessionId>{obj.session_id}</sessionId>"
             return f"<PatchAISession>{members}</PatchAISession>".encode()
 
-        def decode(self, data: bytes, type: type) -> object:
+        def decode(self, data: bytes, type: type[T]) -> T:
             raise NotImplementedError
 
     text = encode_sample(FakeXml(), sample(default_model(), PatchAISession))

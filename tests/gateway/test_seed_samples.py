@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pyjsv
 import pytest
 from wirecodecs import default_registry
@@ -18,7 +19,7 @@ from gateway.transcode import transcode
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "fixtures" / "seed"
 FORMATS = ("json", "jsv", "xml", "csv")
-SAMPLES = {
+SAMPLES: dict[str, tuple[type[msgspec.Struct], msgspec.Struct]] = {
     "request": (PatchAISession, PatchAISession(session_id="String", purpose="String")),
     "response": (
         AISessionInfo,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 from wirecodecs import JsConfig, JsonCodec, parse_jsconfig
-from wirecodecs.jsconfig import indent_json, member_name, wire_view
+from wirecodecs.jsconfig import TextCase, indent_json, member_name, wire_view
 
 from gateway.dtos import ListResponse, ResponseStatus
 
@@ -38,8 +38,8 @@ def test_parse(text: str, expected: JsConfig) -> None:
     ("camel", "case", "name"),
     [("accountId", "snake", "account_id"), ("x2Factor", "snake", "x2_factor"), ("id", "pascal", "Id")],
 )
-def test_member_names(camel: str, case: str, name: str) -> None:
-    assert member_name(camel, case) == name  # type: ignore[arg-type]
+def test_member_names(camel: str, case: TextCase, name: str) -> None:
+    assert member_name(camel, case) == name
 
 
 def test_indent_json_leaves_strings_alone() -> None:
@@ -70,7 +70,7 @@ class OneArgumentCodec:
     """A plugin that declares nothing: it must be called as `encode(obj)` whatever the request."""
 
     format = "plain"
-    media_type = media_types = content_type = "text/x-plain"  # type: ignore[assignment]
+    media_type = media_types = content_type = "text/x-plain"
 
     def encode(self, obj: object) -> bytes:
         return repr(obj).encode()

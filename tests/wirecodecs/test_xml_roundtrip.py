@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import pytest
@@ -18,7 +18,7 @@ codec = XmlCodec()
 # Text XML 1.0 can carry: no C0 controls but TAB/LF/CR, no surrogates, no U+FFFE/U+FFFF.
 XML_TEXT = st.text(
     st.characters(
-        blacklist_categories=("Cs",),
+        blacklist_categories=["Cs"],
         blacklist_characters=[chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + ["\ufffe", "\uffff"],
     ),
     max_size=20,
@@ -56,7 +56,8 @@ def dto_types() -> list[Any]:
     for name in dtos.__all__:
         obj = getattr(dtos, name)
         if isinstance(obj, type) and issubclass(obj, msgspec.Struct) and obj is not dtos.Dto:
-            types.append(obj[dtos.AISessionInfo] if getattr(obj, "__parameters__", ()) else obj)
+            # A generic Struct is subscriptable at run time; `type[Struct]` does not say so.
+            types.append(cast(Any, obj)[dtos.AISessionInfo] if getattr(obj, "__parameters__", ()) else obj)
     return types
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ from gateway.store import SqliteStore, StoreUnavailable, UnknownAccount
 from gateway.store.writer import GroupCommitWriter
 
 NOW = "2026-11-24T10:00:00.000000Z"
+
+
+def insert(x: int, conn: sqlite3.Connection) -> sqlite3.Cursor:
+    return conn.execute("INSERT INTO t VALUES (?)", (x,))
 
 
 def test_a_failing_job_rolls_back_alone(tmp_path: Path) -> None:
@@ -50,9 +55,7 @@ def test_jobs_queued_before_close_are_committed(tmp_path: Path) -> None:
     writer = GroupCommitWriter(connect)
 
     async def scenario() -> None:
-        await asyncio.gather(
-            *(writer.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i,))) for i in range(50))
-        )
+        await asyncio.gather(*(writer.submit(functools.partial(insert, i)) for i in range(50)))
 
     anyio.run(scenario)
     writer.close()
@@ -131,7 +134,7 @@ def test_no_write_turn_in_time_fails_the_batch_and_writes_nothing(tmp_path: Path
 
     async def scenario() -> list[object]:
         return await asyncio.gather(
-            *(writer.submit(lambda c, i=i: c.execute("INSERT INTO t VALUES (?)", (i,))) for i in range(20)),
+            *(writer.submit(functools.partial(insert, i)) for i in range(20)),
             return_exceptions=True,
         )
 
