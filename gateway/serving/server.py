@@ -53,7 +53,7 @@ STARTUP_FAILURE = 3
 SHARED_ACCEPTS_PER_WAKEUP = 8
 
 #: `serve --loop`. uvloop costs less CPU per request than asyncio's own loop; the p99 of long
-#: requests was longer on it (README, Performance).
+#: requests was longer on it (docs/performance.md, the event loop).
 EVENT_LOOPS = ("uvloop", "asyncio")
 
 #: `serve --server`: uvicorn's httptools protocol (every option), or granian (granian_server.py).
