@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from wirecodecs import Codec, CodecRegistry, DecodeError
 
+from .answer_memo import AnswerMemo
 from .auth import AuthService, Credentials
 from .binding import bind_request, serialization_error
 from .body import is_form, read_body, read_form
@@ -107,6 +108,8 @@ class Endpoint:
         self._services = services
         self._max_body = max_body_bytes
         self._limits = limits or RequestLimits()
+        #: The encodings of flat records that reads answered, by value (gateway/answer_memo.py).
+        self._answers = AnswerMemo()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -216,7 +219,12 @@ class Endpoint:
             if not after:
                 budget.spend(result)
             response = responder.body(
-                result, headers=ctx.response_headers, cookies=ctx.set_cookies, declared_type=operation.response_type
+                result,
+                headers=ctx.response_headers,
+                cookies=ctx.set_cookies,
+                declared_type=operation.response_type,
+                # A read answers an unchanged record alike every time; a write's answer is new.
+                memo=self._answers if operation.verb == "GET" else None,
             )
             if after:
                 budget.spend_encoded(result, len(response.body))

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.responses import Response
 from wirecodecs import Codec, JsConfig, Page, PrettyPrinting, capabilities_of, encode_declared, parse_jsconfig
 
+from .answer_memo import AnswerMemo
 from .auth import WWW_AUTHENTICATE
 from .context import Cookie
 from .dtos import ErrorResponse, ResponseStatus
@@ -110,17 +111,21 @@ class Responder:
         headers: dict[str, str] | None = None,
         cookies: Iterable[Cookie] = (),
         declared_type: object = None,
+        memo: AnswerMemo | None = None,
     ) -> Response:
         """An encoded DTO; under JSONP wrapped as `cb(...)` and always 200, as ServiceStack answers JSONP.
 
-        `declared_type` is the operation's response type, for codecs that name things after it.
+        `declared_type` is the operation's response type, for codecs that name things after it;
+        `memo` remembers the encoding when neither `?jsconfig=` nor a page changes it.
         """
         all_headers = self._headers()
         if headers:
             all_headers.update(headers)
-        encoded = encode_declared(
-            self.codec, payload, declared_type, jsconfig=self.jsconfig, page=self._page(status_code)
-        )
+        page = self._page(status_code)
+        if memo is not None and self.jsconfig is None and page is None:
+            encoded = memo.encode(self.codec, payload, declared_type)
+        else:
+            encoded = encode_declared(self.codec, payload, declared_type, jsconfig=self.jsconfig, page=page)
         if self.callback:
             # Set as a header, not a media type, so Starlette adds no charset: exactly HostConfig.JsonpContentType.
             all_headers["Content-Type"] = JSONP_CONTENT_TYPE
