@@ -31,7 +31,7 @@ Members = Callable[[Any], tuple[Any, ...]]
 
 def _members_of(tp: type[Any]) -> Members | None:
     """An answer of type `tp`'s member values, as a tuple; None when `tp` is no record."""
-    if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+    if not issubclass(tp, msgspec.Struct):
         return None
     names = tp.__struct_fields__
     if len(names) > 1:
