@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from .running import BENCH
 
 CASES = ("one AISessionInfo", "1,000 AISessionInfo", "nested mixed object")
@@ -36,4 +34,7 @@ def test_every_case_is_timed_in_every_library_against_msgspec() -> None:
                 micros_each, times = timed[case, op, library]
                 assert micros_each > 0
                 if base >= 5:  # printed to a tenth of a µs, a median this long keeps its ratio
-                    assert times == pytest.approx(micros_each / base, rel=0.05), (case, op, library)
+                    # The ratio is printed to a tenth too (0.75 shows as 0.8): allow that rounding
+                    # on top of the timings' own.
+                    expected = micros_each / base
+                    assert abs(times - expected) <= 0.05 + 0.05 * expected, (case, op, library)
