@@ -58,7 +58,8 @@ def table_rows(lines: list[str], names: Iterable[str]) -> dict[str, list[float]]
     return rows
 
 
-def printed_ratio_tolerance(numerator: float, denominator: float) -> float:
-    """How far a ratio printed to two decimals may be from the ratio of its two figures printed to
-    two decimals (each up to 0.005 off), whatever their size."""
-    return numerator / denominator * (0.005 / numerator + 0.005 / denominator) + 0.005 + 1e-9
+def printed_ratio_tolerance(numerator: float, denominator: float, *, decimals: int = 2) -> float:
+    """How far a ratio printed to `decimals` may be from the ratio of its two figures printed to
+    `decimals` (each up to half a unit of the last place off), whatever their size."""
+    half = 0.5 * 0.1**decimals
+    return numerator / denominator * (half / numerator + half / denominator) + half + 1e-9

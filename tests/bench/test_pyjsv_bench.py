@@ -6,7 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from .running import BENCH
+import pytest
+
+from .running import BENCH, printed_ratio_tolerance
 
 CASES = ("one AISessionInfo", "1,000 AISessionInfo", "nested mixed object")
 LIBRARIES = ("msgspec.json", "orjson", "pyjsv")
@@ -34,7 +36,6 @@ def test_every_case_is_timed_in_every_library_against_msgspec() -> None:
                 micros_each, times = timed[case, op, library]
                 assert micros_each > 0
                 if base >= 5:  # printed to a tenth of a µs, a median this long keeps its ratio
-                    # The ratio is printed to a tenth too (0.75 shows as 0.8): allow that rounding
-                    # on top of the timings' own.
-                    expected = micros_each / base
-                    assert abs(times - expected) <= 0.05 + 0.05 * expected, (case, op, library)
+                    # Both the µs and the ratio are printed to a tenth (a ratio of 0.75 shows as 0.8).
+                    tolerance = printed_ratio_tolerance(micros_each, base, decimals=1)
+                    assert times == pytest.approx(micros_each / base, abs=tolerance), (case, op, library)
