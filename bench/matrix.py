@@ -1,7 +1,7 @@
 """Benchmark matrix: every operation in every format, against one baseline, in one run.
 
     python bench/matrix.py [--seconds 5] [--rounds 3] [--connections 64] [--only ROW ...]
-                           [--server uvicorn|granian]
+                           [--server uvicorn|granian] [--threads]
 
 Rows: PATCH, GET one, List of 100 and List of 1,000, each in JSON, JSV, XML and CSV, and an
 auto-batch of 100 NewAISession in JSON and JSV. The baseline (the floor) is bench/baseline_app.py's
@@ -13,7 +13,9 @@ that row alike; the floor itself stays on uvicorn. Each round drives the baselin
 medians of per-round ratios. Server CPU per request comes from the
 server process's utime + stime (/proc/<pid>/stat) over each run. For the writing rows, writes/commit
 is how many writes the SQLite writer committed per transaction during the row (from /metrics):
-a write's CPU cost depends on it. Nothing here asserts a speed.
+a write's CPU cost depends on it. `--threads` adds a table of each row's CPU per thread of its
+server (bench/threads.py): the event loop's user and kernel µs a request, the other busy threads',
+and how often each slept. Nothing here asserts a speed.
 
 Batches write 100 sessions per request, so they run on a gateway of their own: the lists keep
 reading the same 1,000 sessions all run long.
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from load import Result, cli, free_port, lua, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
+from threads import ThreadShare, shares, thread_times
 
 from gateway.serving.server import SERVERS
 
@@ -78,6 +81,8 @@ class Sample:
     cpu_us_per_request: float
     #: For a writing row: the writes the SQLite writer committed per transaction (group commit).
     writes_per_commit: float | None = None
+    #: With --threads: the server's busy threads during the run.
+    threads: list[ThreadShare] | None = None
 
 
 def cpu_seconds(pid: int) -> float:
@@ -85,11 +90,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
 
 
-def measure(pid: int, url: str, script: str, seconds: int, connections: int) -> Sample:
-    before = cpu_seconds(pid)
+def measure(pid: int, url: str, script: str, seconds: int, connections: int, *, threads: bool = False) -> Sample:
+    before, threads_before, started = cpu_seconds(pid), thread_times(pid) if threads else {}, time.monotonic()
     result = run_wrk(url, script, seconds, connections)
     spent = cpu_seconds(pid) - before
-    return Sample(result, spent / max(result.requests, 1) * 1e6)
+    sample = Sample(result, spent / max(result.requests, 1) * 1e6)
+    if threads:  # wrk runs a little longer than asked: its cores are over the time it took
+        elapsed = time.monotonic() - started
+        sample.threads = shares(pid, threads_before, thread_times(pid), result.requests, elapsed)
+    return sample
 
 
 def commits(base: str) -> tuple[float, float]:
@@ -141,7 +150,8 @@ def measure_row(
     writes = row.op in ("PATCH", "Batch 100") and row.target in ("gateway", "writer")
     before = commits(bases[row.target]) if writes else None  # the scrapes fall outside the CPU count
     base = bases[row.target]
-    sample = measure(processes[row.target].pid, base + row.path, row.script, args.seconds, args.connections)
+    pid = processes[row.target].pid
+    sample = measure(pid, base + row.path, row.script, args.seconds, args.connections, threads=args.threads)
     if before is not None:
         after = commits(base)
         sample.writes_per_commit = (after[0] - before[0]) / max(after[1] - before[1], 1)
@@ -152,6 +162,7 @@ def main() -> None:
     parser = wrk_parser(__doc__, seconds=5, rounds=3)
     parser.add_argument("--only", nargs="*", default=None, help="row names to run (default: all)")
     parser.add_argument("--server", choices=SERVERS, default="uvicorn", help="serve --server for the gateway")
+    parser.add_argument("--threads", action="store_true", help="also print each row's CPU per server thread")
     args = parser.parse_args()
     require_wrk()
     started = time.monotonic()
@@ -231,6 +242,28 @@ def main() -> None:
             + (f"{statistics.median(j for _, j in ratios[row.name]):>8.2f}" if row.target not in FLOORS else "")
             + (f"{statistics.median(per_commit):>15.0f}" if (per_commit := _per_commit(s)) else "")
         )
+
+    if args.threads:
+        print_threads(rows, samples)
+
+
+def print_threads(rows: list[Row], samples: dict[str, list[Sample]]) -> None:
+    """Each row's busy threads, medians over the rounds each was busy in (threads by their place)."""
+    print()
+    print(f"{'thread':<10}{'row':<16}{'user µs':>9}{'system µs':>11}{'sleeps/req':>12}{'cores':>7}")
+    for row in rows:
+        by_label: dict[str, list[ThreadShare]] = {}
+        for sample in samples[row.name]:
+            for share in sample.threads or []:
+                by_label.setdefault(share.label, []).append(share)
+        for label, found in by_label.items():
+            print(
+                f"{label:<10}{row.name:<16}"
+                f"{statistics.median(x.user_us for x in found):>9.1f}"
+                f"{statistics.median(x.system_us for x in found):>11.1f}"
+                f"{statistics.median(x.sleeps for x in found):>12.2f}"
+                f"{statistics.median(x.cores for x in found):>7.2f}"
+            )
 
 
 def _per_commit(samples: list[Sample]) -> list[float]:
