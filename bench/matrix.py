@@ -37,11 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from load import Result, cli, free_port, lua, new_session, require_wrk, run_wrk, seed, server_process, wrk_parser
-from threads import ThreadShare, shares, thread_times
+from threads import ThreadShare, shares, stat_times, thread_times
 
 from gateway.serving.server import SERVERS
 
-_TICK = os.sysconf("SC_CLK_TCK")
 _COMMITS = re.compile(r"^evo_gateway_sqlite_writer_batch_size_(sum|count) (\S+)$", re.M)
 FLOORS = ("baseline", "served")
 FORMATS = {
@@ -86,8 +85,7 @@ class Sample:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
+    return sum(stat_times(Path(f"/proc/{pid}/stat").read_text()))
 
 
 def measure(pid: int, url: str, script: str, seconds: int, connections: int, *, threads: bool = False) -> Sample:

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LOOP", "ThreadShare", "ThreadTimes", "shares", "thread_times"]
+__all__ = ["LOOP", "ThreadShare", "ThreadTimes", "shares", "stat_times", "thread_times"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 #: The label of the process's main thread, where the event loop runs.
@@ -44,6 +44,12 @@ class ThreadShare:
     cores: float
 
 
+def stat_times(stat: str) -> tuple[float, float]:
+    """(user, system) seconds from the text of a /proc `stat` file, a process's or a thread's."""
+    fields = stat.rsplit(")", 1)[1].split()  # utime and stime are fields 14 and 15
+    return int(fields[11]) / _TICK, int(fields[12]) / _TICK
+
+
 def thread_times(pid: int) -> dict[int, ThreadTimes]:
     """Every live thread of `pid`, by thread id."""
     times: dict[int, ThreadTimes] = {}
@@ -53,9 +59,8 @@ def thread_times(pid: int) -> dict[int, ThreadTimes]:
             status = (task / "status").read_text()
         except OSError:  # the thread ended meanwhile
             continue
-        fields = stat.rsplit(")", 1)[1].split()  # utime and stime are fields 14 and 15
         sleeps = next(int(line.split()[1]) for line in status.splitlines() if line.startswith(_SLEEPS))
-        times[int(task.name)] = ThreadTimes(int(fields[11]) / _TICK, int(fields[12]) / _TICK, sleeps)
+        times[int(task.name)] = ThreadTimes(*stat_times(stat), sleeps)
     return times
 
 
